@@ -1,0 +1,66 @@
+-- Order behaviour of each (customer, feature_date), from orders placed strictly before
+-- feature_date and lifecycle states dated strictly before it (an order cancelled or returned
+-- later still counts as live at feature_date).
+with
+
+feature_dates as (
+    select * from {{ ref('int_customer_feature_dates') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_sequenced') }}
+),
+
+orders_as_of as (
+    select
+        feature_dates.customer_id,
+        feature_dates.feature_date,
+        orders.order_amount,
+        orders.discount_amount,
+        orders.is_instalment,
+        orders.days_since_previous_order,
+        {{ dbt.datediff('orders.ordered_at', 'feature_dates.feature_date', 'day') }} as days_before,
+        coalesce(orders.cancelled_at < feature_dates.feature_date, false) as is_cancelled,
+        coalesce(orders.delivered_at < feature_dates.feature_date, false) as is_delivered,
+        coalesce(orders.returned_at < feature_dates.feature_date, false) as is_returned,
+        case
+            when orders.cancelled_at < feature_dates.feature_date then 0
+            when orders.returned_at < feature_dates.feature_date
+                then orders.order_amount - orders.discount_amount - orders.refund_amount
+            else orders.order_amount - orders.discount_amount
+        end as net_amount
+    from feature_dates
+    inner join orders
+        on
+            feature_dates.customer_id = orders.customer_id
+            and orders.ordered_at < feature_dates.feature_date
+),
+
+final as (
+    select
+        customer_id,
+        feature_date,
+        count(*) as orders_placed_lifetime,
+        sum(case when not is_cancelled then 1 else 0 end) as orders_lifetime,
+        {%- for days in [30, 90, 365] %}
+        sum(case when not is_cancelled and days_before <= {{ days }} then 1 else 0 end)
+            as orders_{{ days }}d,
+        sum(case when days_before <= {{ days }} then net_amount else 0 end) as net_spend_{{ days }}d,
+        {%- endfor %}
+        sum(net_amount) as net_spend_lifetime,
+        sum(case when days_before > 90 and days_before <= 180 then net_amount else 0 end)
+            as net_spend_prev_90d,
+        min(case when not is_cancelled then days_before end) as recency_days,
+        max(days_before) as days_since_first_order,
+        avg(days_since_previous_order) as mean_days_between_orders,
+        stddev_samp(days_since_previous_order) as std_days_between_orders,
+        sum(case when is_cancelled then 1 else 0 end) * 1.0 / count(*) as cancellation_rate,
+        sum(case when is_returned then 1 else 0 end) * 1.0
+        / nullif(sum(case when is_delivered then 1 else 0 end), 0) as return_rate,
+        sum(discount_amount) / nullif(sum(order_amount), 0) as discount_share,
+        sum(case when is_instalment then 1 else 0 end) * 1.0 / count(*) as instalment_order_share
+    from orders_as_of
+    group by customer_id, feature_date
+)
+
+select * from final

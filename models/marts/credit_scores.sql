@@ -1,0 +1,74 @@
+-- Credit risk of every customer at as_of_date: the calibrated probability that a credit account
+-- opened today by the customer defaults (var credit_default_dpd+ days past due within
+-- var credit_performance_months), its score and grade, the top 3 reasons and how much history the
+-- score rests on.
+{%- set min_orders = var('credit_min_orders_for_full_history') | int %}
+
+with
+
+predictions as (
+    select * from {{ ref('ml_credit_scoring') }}
+),
+
+features as (
+    select * from {{ ref('user_features') }}
+),
+
+grades as (
+    select * from {{ ref('credit_grades') }}
+),
+
+reasons as (
+    select * from {{ ref('credit_reason_codes') }}
+),
+
+with_status as (
+    select
+        predictions.*,
+        features.as_of_date,
+        case
+            when features.orders_placed_lifetime = 0 and features.credit_accounts_lifetime = 0
+                then 'no_history'
+            when features.orders_placed_lifetime < {{ min_orders }} then 'thin_history'
+            else 'scored'
+        end as score_status
+    from predictions
+    inner join features on predictions.customer_id = features.customer_id
+),
+
+final as (
+    select
+        cast(with_status.customer_id as varchar) as customer_id,
+        with_status.as_of_date,
+        cast(with_status.probability_of_default as double) as probability_of_default,
+        cast(with_status.credit_score as integer) as credit_score,
+        cast(grades.grade as varchar) as credit_grade,
+        cast(with_status.score_status as varchar) as score_status,
+        cast(
+            case with_status.score_status
+                when 'no_history'
+                    then 'No orders or credit yet: the portfolio default rate adjusted for profile only.'
+                when 'thin_history'
+                    then 'Fewer than {{ min_orders }} orders: mostly profile and early order behaviour.'
+                else 'Order, browsing and repayment history.'
+            end as varchar
+        ) as score_basis,
+        cast(with_status.reason_code_1 as varchar) as reason_1_feature,
+        cast(reason_1.reason_text as varchar) as reason_1_text,
+        cast(with_status.reason_code_2 as varchar) as reason_2_feature,
+        cast(reason_2.reason_text as varchar) as reason_2_text,
+        cast(with_status.reason_code_3 as varchar) as reason_3_feature,
+        cast(reason_3.reason_text as varchar) as reason_3_text,
+        cast(with_status.model_name as varchar) as model_name,
+        cast(with_status.model_version as varchar) as model_version
+    from with_status
+    left join grades
+        on
+            with_status.credit_score >= grades.min_score
+            and with_status.credit_score < grades.max_score_exclusive
+    left join reasons as reason_1 on with_status.reason_code_1 = reason_1.feature_name
+    left join reasons as reason_2 on with_status.reason_code_2 = reason_2.feature_name
+    left join reasons as reason_3 on with_status.reason_code_3 = reason_3.feature_name
+)
+
+select * from final

@@ -1,0 +1,46 @@
+-- Purchasing power of every customer at as_of_date: predicted net spend over the next
+-- horizon_days, its percentile rank (0-100) and the named tier of that rank.
+with
+
+predictions as (
+    select * from {{ ref('ml_purchasing_power_scoring') }}
+),
+
+scoring_date as (
+    select as_of_date, horizon_days from {{ ref('int_feature_cutoffs') }}
+    where window_index = 0
+),
+
+tiers as (
+    select * from {{ ref('purchasing_power_tiers') }}
+),
+
+ranked as (
+    select
+        customer_id,
+        predicted_spend,
+        model_name,
+        model_version,
+        100.0 * percent_rank() over (order by predicted_spend) as percentile
+    from predictions
+),
+
+final as (
+    select
+        cast(ranked.customer_id as varchar) as customer_id,
+        scoring_date.as_of_date,
+        cast(scoring_date.horizon_days as integer) as horizon_days,
+        cast(ranked.predicted_spend as double) as predicted_spend,
+        cast(round(ranked.percentile, 2) as double) as purchasing_power_score,
+        cast(tiers.tier as varchar) as purchasing_power_tier,
+        cast(ranked.model_name as varchar) as model_name,
+        cast(ranked.model_version as varchar) as model_version
+    from ranked
+    cross join scoring_date
+    left join tiers
+        on
+            round(ranked.percentile, 2) >= tiers.min_score
+            and round(ranked.percentile, 2) < tiers.max_score_exclusive
+)
+
+select * from final

@@ -1,0 +1,42 @@
+-- Every raw row that did not make it into a clean staging model, with its table, key and the
+-- first check it failed. Together with the clean models it accounts for every raw row
+-- (see raw_row_accounting).
+{%- set tables = ['customers', 'products', 'orders', 'order_items', 'events', 'reviews',
+                  'credit_accounts', 'repayments'] %}
+
+with
+
+{% for table in tables -%}
+{{ table }} as (
+    select * from {{ ref('base_shop__' ~ table) }}
+    where rejection_reason is not null
+),
+
+{% endfor -%}
+
+extraction as (
+    select extracted_at from {{ ref('stg_shop__extraction_manifest') }}
+),
+
+unioned as (
+    {%- for table in tables %}
+    select
+        '{{ table }}' as source_table,
+        row_key,
+        rejection_reason
+    from {{ table }}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+final as (
+    select
+        cast(unioned.source_table as varchar) as source_table,
+        cast(unioned.row_key as varchar) as row_key,
+        cast(unioned.rejection_reason as varchar) as rejection_reason,
+        extraction.extracted_at
+    from unioned
+    cross join extraction
+)
+
+select * from final

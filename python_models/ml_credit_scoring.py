@@ -1,0 +1,29 @@
+"""Probability of default, score and reason codes for every customer at as_of_date."""
+
+import pandas as pd
+
+from shopper_scores.ml import credit
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    champion = dbt.ref("ml_credit_training").filter("stage = 'final' and is_champion").df()
+    if len(champion) != 1:
+        raise ValueError(
+            "ml_credit_training holds no final champion row: "
+            "see its note column for why training could not run."
+        )
+    blob = champion["model_blob"].iloc[0]
+    params = {
+        "base_score": float(dbt.config.get("credit_base_score")),
+        "base_odds": float(dbt.config.get("credit_base_odds")),
+        "points_to_double_odds": float(dbt.config.get("credit_points_to_double_odds")),
+    }
+    batch_size = int(dbt.config.get("scoring_batch_rows"))
+    scored = []
+    for batch in dbt.ref("user_features").to_arrow_reader(batch_size):
+        scored.append(credit.score(blob, batch.to_pandas(), params))
+    scores = pd.concat(scored, ignore_index=True)
+    scores["model_name"] = champion["model_name"].iloc[0]
+    scores["model_version"] = champion["model_version"].iloc[0]
+    return scores

@@ -1,0 +1,31 @@
+"""Score every customer at as_of_date with the purchasing-power champion.
+
+Features are streamed in Arrow batches so memory stays bounded with many customers.
+"""
+
+import pandas as pd
+
+from shopper_scores.ml import purchasing_power
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    champion = (
+        dbt.ref("ml_purchasing_power_training")
+        .filter("stage = 'final' and is_champion")
+        .df()
+    )
+    if len(champion) != 1:
+        raise ValueError(
+            "ml_purchasing_power_training holds no final champion row: "
+            "see its note column for why training could not run."
+        )
+    blob = champion["model_blob"].iloc[0]
+    batch_size = int(dbt.config.get("scoring_batch_rows"))
+    scored = []
+    for batch in dbt.ref("user_features").to_arrow_reader(batch_size):
+        scored.append(purchasing_power.score(blob, batch.to_pandas()))
+    scores = pd.concat(scored, ignore_index=True)
+    scores["model_name"] = champion["model_name"].iloc[0]
+    scores["model_version"] = champion["model_version"].iloc[0]
+    return scores
