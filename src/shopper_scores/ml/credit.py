@@ -1,0 +1,654 @@
+"""Credit risk: probability of default, credit score, grade inputs and reason codes.
+
+Training data
+-------------
+One row per credit account: ``credit_account_id``, ``customer_id``,
+``feature_date`` (the opening date; features are as of then), ``split`` in
+{'train', 'validation', 'test'} assigned out-of-time by SQL (test = latest
+matured cohort), ``is_default`` (0/1) and the features.
+
+Models
+------
+* ``credit_scorecard_logit`` -- the explainable champion, always.  Per-feature
+  binning fitted on the training rows (quantile bins for numerics, missing
+  values in their own bin; categories as bins with rare ones pooled into
+  ``(other)``), smoothed weight of evidence (WOE) per bin, an L2 logistic
+  regression on the WOE columns, then Platt calibration (a logistic
+  regression on the model's logit).
+* ``credit_gbm`` -- challenger, ``HistGradientBoostingClassifier`` with the
+  same Platt calibration.  Compared in the metrics table, never champion.
+* ``credit_base_rate`` -- the training default rate for every account.
+
+Stages
+------
+* ``validation``: fit on train, calibrate on validation, metrics on
+  validation.  The calibrator saw this split (AUC/KS/Gini are unaffected by the
+  monotone calibration; Brier and log loss are optimistic).
+* ``test``: the same fitted and calibrated models scored on test; the test
+  split played no part in fitting, calibrating or choosing.
+* ``final``: the champion refit on train + validation and calibrated on test;
+  its pickled scorecard is attached to this row only.
+
+Missing splits degrade gracefully with a ``note`` (e.g. no validation rows:
+calibrate on train).  No labelled rows at all raise ``ValueError``.
+
+Scaling
+-------
+``odds_good = (1 - pd) / pd`` with pd clipped to [1e-6, 1 - 1e-6];
+``factor = points_to_double_odds / ln 2``;
+``score = base_score + factor * (ln(odds_good) - ln(base_odds))`` rounded half up.
+
+Reason codes
+------------
+The points of feature *j* in bin *b* are
+``-factor * platt_slope * coef_j * woe_j(b)``.  A customer's shortfall on
+*j* is the best points *j* can give minus the points of the customer's bin;
+the up to three features with the largest positive shortfall (ties by
+feature name) are ``reason_code_1..3``.
+
+Features are selected generically (see :mod:`shopper_scores.ml.features`).
+``gender`` is a protected attribute: it is never used as a feature -- it is
+kept in the data for fairness monitoring only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from .features import (
+    MAX_GBM_CATEGORIES,
+    MISSING_CATEGORY,
+    FeatureSpec,
+    decode_blob,
+    encode_blob,
+    iso_dates,
+    ordinal_encoding,
+    prepare_features,
+    select_features,
+    to_date,
+)
+from .metrics import classification_metrics
+from .versioning import model_version
+
+__all__ = [
+    "SCORECARD",
+    "GBM",
+    "BASE_RATE",
+    "METRIC_COLUMNS",
+    "RESULT_COLUMNS",
+    "SCORE_COLUMNS",
+    "MODELS",
+    "CreditScorecard",
+    "CalibratedGBM",
+    "FeatureBinning",
+    "TrainingResult",
+    "fit_and_evaluate",
+    "load_scorecard",
+    "score",
+    "scorecard_points",
+    "pd_to_score",
+]
+
+SCORECARD = "credit_scorecard_logit"
+GBM = "credit_gbm"
+BASE_RATE = "credit_base_rate"
+MODELS = (SCORECARD, GBM, BASE_RATE)
+SPLITS = ("train", "validation", "test")
+
+METRIC_COLUMNS = ["auc", "ks", "gini", "brier", "log_loss", "event_rate", "mean_prediction"]
+RESULT_COLUMNS = [
+    "model_name", "model_version", "as_of_date", "stage", "is_champion",
+    "train_feature_dates", "eval_feature_date", "n_train", "n_eval",
+    *METRIC_COLUMNS, "note", "model_blob",
+]
+SCORE_COLUMNS = [
+    "customer_id", "probability_of_default", "credit_score",
+    "reason_code_1", "reason_code_2", "reason_code_3",
+]
+
+PD_CLIP = 1e-6
+OTHER_CATEGORY = "(other)"
+SCORECARD_PARAMS = {"logit_C": 1.0, "platt_C": 1.0, "woe_smoothing": 10.0, "max_iter": 1000}
+GBM_PARAMS = {
+    "learning_rate": 0.05,
+    "max_iter": 100,
+    "max_leaf_nodes": 8,
+    "min_samples_leaf": 50,
+    "l2_regularization": 1.0,
+    "max_bins": 255,
+    "early_stopping": False,
+}
+SCALING_DEFAULTS = {"base_score": 600.0, "base_odds": 50.0, "points_to_double_odds": 20.0}
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+def _scaling(params: dict | None, fallback: dict | None = None) -> dict:
+    params = params or {}
+    fallback = fallback or SCALING_DEFAULTS
+    out = {}
+    for key, default in SCALING_DEFAULTS.items():
+        value = params.get(key)
+        out[key] = float(fallback.get(key, default) if value is None else value)
+    if out["base_odds"] <= 0 or out["points_to_double_odds"] <= 0:
+        raise ValueError("base_odds and points_to_double_odds must be positive")
+    return out
+
+
+def _factor(scaling: dict) -> float:
+    return scaling["points_to_double_odds"] / math.log(2.0)
+
+
+def pd_to_score(probability_of_default, params: dict | None = None) -> np.ndarray:
+    """Credit score (int) from probabilities of default; higher score = lower risk."""
+    scaling = _scaling(params)
+    p = np.clip(np.asarray(probability_of_default, dtype=float), PD_CLIP, 1 - PD_CLIP)
+    log_odds_good = np.log1p(-p) - np.log(p)
+    raw = scaling["base_score"] + _factor(scaling) * (log_odds_good - math.log(scaling["base_odds"]))
+    return np.floor(raw + 0.5).astype("int64")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+
+
+# --------------------------------------------------------------------------- binning + WOE
+
+
+def _format_number(x: float) -> str:
+    return format(float(x), ".6g")
+
+
+class FeatureBinning:
+    """Bins of one feature with their weights of evidence.
+
+    Numeric: right-closed intervals ``(-inf, e1], (e1, e2], ..., (ek, inf)``
+    followed by a ``(missing)`` bin.  Categorical: the kept categories
+    (sorted), ``(other)`` for rare and unseen ones, then ``(missing)``.
+    """
+
+    def __init__(self, feature: str, kind: str, edges=None, categories=None):
+        self.feature = feature
+        self.kind = kind
+        self.edges = np.asarray(edges if edges is not None else [], dtype=float)
+        self.categories = list(categories or [])
+        self.woe = np.zeros(self.n_bins)
+        self.n_rows = np.zeros(self.n_bins, dtype=np.int64)
+        self.n_bad = np.zeros(self.n_bins, dtype=np.int64)
+
+    @property
+    def n_bins(self) -> int:
+        if self.kind == "numeric":
+            return len(self.edges) + 2
+        return len(self.categories) + 2
+
+    @property
+    def labels(self) -> list[str]:
+        if self.kind == "numeric":
+            bounds = ["-inf", *(_format_number(e) for e in self.edges), "inf"]
+            intervals = [
+                f"({lo}, {hi}]" if hi != "inf" else f"({lo}, {hi})"
+                for lo, hi in zip(bounds[:-1], bounds[1:])
+            ]
+            return [*intervals, MISSING_CATEGORY]
+        return [*self.categories, OTHER_CATEGORY, MISSING_CATEGORY]
+
+    def assign(self, values: np.ndarray) -> np.ndarray:
+        """Bin index of every value (values as produced by ``prepare_features``)."""
+        if self.kind == "numeric":
+            x = np.asarray(values, dtype=float)
+            idx = np.searchsorted(self.edges, x, side="left")
+            return np.where(np.isnan(x), len(self.edges) + 1, idx).astype(np.int64)
+        lookup = {c: i for i, c in enumerate(self.categories)}
+        other, missing = len(self.categories), len(self.categories) + 1
+        return np.array(
+            [missing if v == MISSING_CATEGORY else lookup.get(v, other) for v in values],
+            dtype=np.int64,
+        )
+
+
+def _merge_small_numeric_bins(edges: np.ndarray, x: np.ndarray, min_count: float) -> np.ndarray:
+    """Remove edges until every non-missing bin holds at least ``min_count`` rows.
+
+    The smallest bin (leftmost on ties) is merged into its smaller neighbour
+    (left on ties) -- deterministic.
+    """
+    edges = list(edges)
+    while edges:
+        counts = np.bincount(np.searchsorted(np.asarray(edges), x, side="left"), minlength=len(edges) + 1)
+        smallest = int(np.argmin(counts))
+        if counts[smallest] >= min_count:
+            break
+        if smallest == 0:
+            drop = 0
+        elif smallest == len(counts) - 1:
+            drop = smallest - 1
+        else:
+            drop = smallest - 1 if counts[smallest - 1] <= counts[smallest + 1] else smallest
+        del edges[drop]
+    return np.asarray(edges, dtype=float)
+
+
+def _fit_binning(feature: str, kind: str, values: np.ndarray, n_bins: int, min_bin_share: float) -> FeatureBinning:
+    n_total = len(values)
+    min_count = min_bin_share * n_total
+    if kind == "numeric":
+        x = np.asarray(values, dtype=float)
+        observed = x[~np.isnan(x)]
+        if observed.size == 0 or n_bins < 2:
+            return FeatureBinning(feature, "numeric", edges=[])
+        quantiles = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+        edges = np.unique(np.quantile(observed, quantiles, method="lower"))
+        edges = edges[edges < observed.max()]  # no empty top bin
+        edges = _merge_small_numeric_bins(edges, observed, min_count)
+        return FeatureBinning(feature, "numeric", edges=edges)
+    counts = pd.Series(values[values != MISSING_CATEGORY], dtype=object).value_counts()
+    kept = sorted(str(c) for c, n in counts.items() if n >= min_count and n > 0)
+    return FeatureBinning(feature, "categorical", categories=kept)
+
+
+def _fit_woe(binning: FeatureBinning, bins: np.ndarray, y: np.ndarray, smoothing: float) -> None:
+    n_rows = np.bincount(bins, minlength=binning.n_bins)
+    n_bad = np.bincount(bins, weights=y, minlength=binning.n_bins).round().astype(np.int64)
+    n_good = n_rows - n_bad
+    total_bad, total_good = n_bad.sum(), n_good.sum()
+    binning.n_rows, binning.n_bad = n_rows.astype(np.int64), n_bad
+    if total_bad == 0 or total_good == 0:
+        binning.woe = np.zeros(binning.n_bins)
+        return
+    n = total_bad + total_good
+    prior_good, prior_bad = total_good / n, total_bad / n
+    # pseudo-counts drawn from the prior: sparse bins shrink towards WOE 0,
+    # empty bins (e.g. an unseen "(missing)") get exactly 0
+    woe = np.log((n_good + smoothing * prior_good) / (n_bad + smoothing * prior_bad)) - math.log(
+        prior_good / prior_bad
+    )
+    binning.woe = woe
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float, str | None]:
+    """Platt scaling ``pd = sigmoid(a + b * z)``; identity when it cannot be fitted."""
+    if len(y) == 0 or y.min() == y.max():
+        return 0.0, 1.0, "calibration set has a single class: Platt calibration skipped (identity)"
+    lr = LogisticRegression(C=SCORECARD_PARAMS["platt_C"], max_iter=SCORECARD_PARAMS["max_iter"])
+    lr.fit(np.asarray(z, dtype=float).reshape(-1, 1), y.astype(int))
+    return float(lr.intercept_[0]), float(lr.coef_[0, 0]), None
+
+
+def _smoothed_logit(y: np.ndarray) -> float:
+    rate = (y.sum() + 0.5) / (len(y) + 1.0)
+    return float(math.log(rate / (1 - rate)))
+
+
+class CreditScorecard:
+    """WOE scorecard: binning + logistic regression + Platt calibration + scaling."""
+
+    def __init__(self, spec: FeatureSpec, binnings: list[FeatureBinning], coef: np.ndarray,
+                 intercept: float, scaling: dict, version: str | None = None):
+        self.spec = spec
+        self.binnings = binnings
+        self.coef = np.asarray(coef, dtype=float)
+        self.intercept = float(intercept)
+        self.platt_a = 0.0
+        self.platt_b = 1.0
+        self.scaling = dict(scaling)
+        self.version = version
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [b.feature for b in self.binnings]
+
+    def bin_indices(self, features: pd.DataFrame) -> np.ndarray:
+        X = prepare_features(features, self.spec)
+        if not self.binnings:
+            return np.zeros((len(X), 0), dtype=np.int64)
+        return np.column_stack([b.assign(X[b.feature].to_numpy()) for b in self.binnings])
+
+    def _woe(self, bins: np.ndarray) -> np.ndarray:
+        if not self.binnings:
+            return np.zeros((bins.shape[0], 0))
+        return np.column_stack([b.woe[bins[:, j]] for j, b in enumerate(self.binnings)])
+
+    def logit(self, features: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated log-odds of default."""
+        return self.intercept + self._woe(self.bin_indices(features)) @ self.coef
+
+    def predict_pd(self, features: pd.DataFrame) -> np.ndarray:
+        return _sigmoid(self.platt_a + self.platt_b * self.logit(features))
+
+    def bin_points(self, scaling: dict | None = None) -> list[np.ndarray]:
+        """Points per bin of every feature (higher = lower risk)."""
+        factor = _factor(_scaling(scaling, self.scaling))
+        return [-factor * self.platt_b * self.coef[j] * b.woe for j, b in enumerate(self.binnings)]
+
+    def reason_codes(self, bins: np.ndarray, n_codes: int = 3) -> list[list[str | None]]:
+        """Top ``n_codes`` features by positive points shortfall per row (ties by name)."""
+        n = bins.shape[0]
+        codes: list[list[str | None]] = [[None] * n for _ in range(n_codes)]
+        if n == 0 or not self.binnings:
+            return codes
+        points = self.bin_points()
+        shortfall = np.column_stack([pts.max() - pts[bins[:, j]] for j, pts in enumerate(points)])
+        shortfall = np.round(shortfall, 9)  # ties across features are ties, not float noise
+        # columns in name order, then a stable sort on -shortfall: ties resolve by name
+        by_name = np.argsort(np.asarray(self.feature_names, dtype=object), kind="stable")
+        names = np.asarray(self.feature_names, dtype=object)[by_name]
+        shortfall = shortfall[:, by_name]
+        order = np.argsort(-shortfall, axis=1, kind="stable")[:, :n_codes]
+        top = np.take_along_axis(shortfall, order, axis=1)
+        for k in range(order.shape[1]):
+            codes[k] = [str(names[j]) if v > 0 else None for j, v in zip(order[:, k], top[:, k])]
+        return codes
+
+
+class CalibratedGBM:
+    """Challenger: histogram GBM classifier with Platt calibration."""
+
+    def __init__(self, spec: FeatureSpec, pipeline: Pipeline | None, constant_logit: float = 0.0):
+        self.spec = spec
+        self.pipeline = pipeline
+        self.constant_logit = constant_logit
+        self.platt_a = 0.0
+        self.platt_b = 1.0
+
+    def logit(self, features: pd.DataFrame) -> np.ndarray:
+        if self.pipeline is None:
+            return np.full(len(features), self.constant_logit)
+        return np.asarray(self.pipeline.decision_function(prepare_features(features, self.spec)), dtype=float)
+
+    def predict_pd(self, features: pd.DataFrame) -> np.ndarray:
+        return _sigmoid(self.platt_a + self.platt_b * self.logit(features))
+
+
+def _fit_scorecard(frame: pd.DataFrame, spec: FeatureSpec, cfg: dict) -> tuple[CreditScorecard, str | None]:
+    y = frame["is_default"].to_numpy(dtype=float)
+    X = prepare_features(frame, spec)
+    binnings, woe_cols = [], []
+    for name in spec.names:
+        kind = "numeric" if name in spec.numeric else "categorical"
+        values = X[name].to_numpy()
+        binning = _fit_binning(name, kind, values, cfg["n_bins"], cfg["min_bin_share"])
+        bins = binning.assign(values)
+        _fit_woe(binning, bins, y, SCORECARD_PARAMS["woe_smoothing"])
+        binnings.append(binning)
+        woe_cols.append(binning.woe[bins])
+    woe = np.column_stack(woe_cols) if woe_cols else np.zeros((len(frame), 0))
+    if len(y) == 0 or y.min() == y.max():
+        card = CreditScorecard(spec, binnings, np.zeros(len(binnings)), _smoothed_logit(y), cfg["scaling"])
+        return card, "training rows hold a single class: scorecard is the smoothed base rate"
+    lr = LogisticRegression(C=SCORECARD_PARAMS["logit_C"], max_iter=SCORECARD_PARAMS["max_iter"])
+    lr.fit(woe, y.astype(int))
+    return CreditScorecard(spec, binnings, lr.coef_[0], lr.intercept_[0], cfg["scaling"]), None
+
+
+def _fit_gbm(frame: pd.DataFrame, spec: FeatureSpec, cfg: dict) -> tuple[CalibratedGBM, str | None]:
+    y = frame["is_default"].to_numpy(dtype=int)
+    if len(y) < 2 or y.min() == y.max():
+        return (CalibratedGBM(spec, None, _smoothed_logit(y.astype(float))),
+                "training rows hold a single class: GBM is the smoothed base rate")
+    prepare, mask = ordinal_encoding(spec)
+    pipeline = Pipeline([
+        ("prepare", prepare),
+        ("gbm", HistGradientBoostingClassifier(
+            **GBM_PARAMS, categorical_features=mask, random_state=cfg["random_seed"],
+        )),
+    ])
+    pipeline.fit(prepare_features(frame, spec), y)
+    return CalibratedGBM(spec, pipeline), None
+
+
+def _calibrate(model, frame: pd.DataFrame) -> str | None:
+    a, b, note = _fit_platt(model.logit(frame), frame["is_default"].to_numpy(dtype=int))
+    model.platt_a, model.platt_b = a, b
+    return note
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class TrainingResult:
+    """Metrics table of one credit training run plus the final scorecard."""
+
+    as_of_date: object
+    rows: list[dict] = field(default_factory=list)
+    champion: str = SCORECARD
+    model_blob: str | None = None
+    feature_names: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        records = [{col: row.get(col) for col in RESULT_COLUMNS} for row in self.rows]
+        frame = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
+        for col in METRIC_COLUMNS:
+            frame[col] = frame[col].astype(float)
+        frame["n_train"] = frame["n_train"].astype("int64")
+        frame["n_eval"] = frame["n_eval"].astype("int64")
+        frame["is_champion"] = frame["is_champion"].astype(bool)
+        for col in ("model_name", "model_version", "stage"):
+            frame[col] = frame[col].astype(object)
+        for col in ("as_of_date", "train_feature_dates", "eval_feature_date", "note", "model_blob"):
+            frame[col] = pd.Series([row.get(col) for row in self.rows], dtype=object, index=frame.index)
+        return frame
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+def _check_params(params: dict) -> dict:
+    params = {k: v for k, v in (params or {}).items() if v is not None}
+    n_bins = int(params.get("n_bins", 6))
+    min_bin_share = float(params.get("min_bin_share", 0.05))
+    if n_bins < 1:
+        raise ValueError("n_bins must be >= 1")
+    if not 0 <= min_bin_share < 1:
+        raise ValueError("min_bin_share must lie in [0, 1)")
+    return {
+        "as_of_date": to_date(params.get("as_of_date")),
+        "random_seed": int(params.get("random_seed", 42)),
+        "n_bins": n_bins,
+        "min_bin_share": min_bin_share,
+        "scaling": _scaling(params),
+    }
+
+
+def _date_range(frame: pd.DataFrame | None) -> str | None:
+    if frame is None or len(frame) == 0:
+        return None
+    dates = iso_dates(frame["feature_date"])
+    if not dates:
+        return None
+    return f"{dates[0]}..{dates[-1]}"
+
+
+def _version_params(name: str, cfg: dict) -> dict:
+    common = {"random_seed": cfg["random_seed"]}
+    if name == SCORECARD:
+        return {**common, **SCORECARD_PARAMS, "n_bins": cfg["n_bins"],
+                "min_bin_share": cfg["min_bin_share"], **cfg["scaling"]}
+    if name == GBM:
+        return {**common, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES, "platt_C": SCORECARD_PARAMS["platt_C"]}
+    return common
+
+
+def _join_notes(*notes) -> str | None:
+    kept = [n for n in notes if n]
+    return "; ".join(kept) if kept else None
+
+
+def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
+    """Fit, calibrate, evaluate and refit the credit models (see the module docstring).
+
+    ``params``: ``as_of_date``, ``base_score`` (600), ``base_odds`` (50),
+    ``points_to_double_odds`` (20), ``random_seed`` (42), ``n_bins`` (6),
+    ``min_bin_share`` (0.05).
+    """
+    cfg = _check_params(params)
+    if training is None or len(training) == 0:
+        raise ValueError("credit: the training frame is empty -- no accounts to fit on")
+    for col in ("split", "is_default", "feature_date"):
+        if col not in training.columns:
+            raise ValueError(f"credit: training frame lacks required column {col!r}")
+    data = training.copy()
+    data["is_default"] = pd.to_numeric(data["is_default"].astype(object), errors="coerce")
+    data = data[data["is_default"].notna()].reset_index(drop=True)
+    if len(data) == 0:
+        raise ValueError("credit: no training rows with a known default outcome -- nothing to fit on")
+    if not data["is_default"].isin([0, 1]).all():
+        raise ValueError("credit: is_default must be 0/1")
+    data["is_default"] = data["is_default"].astype(int)
+    split = data["split"].astype(object).where(data["split"].notna(), None)
+    unknown = sorted({str(s) for s in split if s not in SPLITS})
+    if unknown:
+        raise ValueError(f"credit: unknown split value(s) {unknown}; expected {list(SPLITS)}")
+
+    spec = select_features(data)
+    if not spec.names:
+        raise ValueError("credit: the training frame has no feature columns")
+    parts = {s: data[split == s].reset_index(drop=True) for s in SPLITS}
+    train, valid, test = parts["train"], parts["validation"], parts["test"]
+    result = TrainingResult(as_of_date=cfg["as_of_date"], feature_names=spec.names)
+
+    def base_row(name: str, stage: str, fit: pd.DataFrame | None, calib: pd.DataFrame | None,
+                 eval_frame: pd.DataFrame | None) -> dict:
+        fit_range = _date_range(fit)
+        window = f"fit={fit_range or ''};calibrate={_date_range(calib) or ''}"
+        return {
+            "model_name": name,
+            "model_version": model_version(name, _version_params(name, cfg), spec.names, window),
+            "as_of_date": cfg["as_of_date"],
+            "stage": stage,
+            "is_champion": name == SCORECARD,
+            "train_feature_dates": fit_range,
+            "eval_feature_date": _date_range(eval_frame),
+            "n_train": 0 if fit is None else len(fit),
+            "n_eval": 0 if eval_frame is None else len(eval_frame),
+            **{col: math.nan for col in METRIC_COLUMNS},
+            "note": None,
+            "model_blob": None,
+        }
+
+    def evaluate(row: dict, model, eval_frame: pd.DataFrame) -> None:
+        p = model.predict_pd(eval_frame) if hasattr(model, "predict_pd") else np.full(len(eval_frame), model)
+        metrics = classification_metrics(eval_frame["is_default"].to_numpy(dtype=float), p)
+        row.update({col: metrics[col] for col in METRIC_COLUMNS})
+
+    # ---- validation + test: fit on train, calibrate on validation
+    rows: list[dict] = []
+    models: dict = {}
+    model_notes: dict = {}
+    calib = valid if len(valid) else train
+    calib_note = None if len(valid) else "no validation rows: Platt calibration fitted on train (in-sample)"
+    if len(train):
+        for name, fitter in ((SCORECARD, _fit_scorecard), (GBM, _fit_gbm)):
+            model, note = fitter(train, spec, cfg)
+            cal_note = _calibrate(model, calib)
+            models[name], model_notes[name] = model, _join_notes(note, calib_note, cal_note)
+        base_rate = float(np.clip(train["is_default"].mean(), PD_CLIP, 1 - PD_CLIP))
+        models[BASE_RATE], model_notes[BASE_RATE] = base_rate, "training default rate"
+
+    for stage, eval_frame, stage_note in (
+        ("validation", valid,
+         "the Platt calibrator saw this split: AUC/KS/Gini unaffected, Brier/log loss optimistic"),
+        ("test", test, "fitted on train, calibrated on validation; test played no part"),
+    ):
+        for name in MODELS:
+            row = base_row(name, stage, train if len(train) else None,
+                           calib if name != BASE_RATE and len(train) else None,
+                           eval_frame if len(eval_frame) else None)
+            if not len(train):
+                row["note"] = "skipped: no train rows to fit on"
+            elif not len(eval_frame):
+                row["note"] = f"skipped: no {stage} rows"
+            else:
+                evaluate(row, models[name], eval_frame)
+                if name == BASE_RATE:
+                    notes = [model_notes[name], "test played no part" if stage == "test" else None]
+                elif stage == "test" and not len(valid):
+                    notes = ["fitted and calibrated on train; test played no part", model_notes[name]]
+                else:
+                    notes = [stage_note, model_notes[name]]
+                if name == SCORECARD and stage == "validation":
+                    notes.append("champion by design (explainable scorecard); credit_gbm is a challenger")
+                row["note"] = _join_notes(*notes)
+            rows.append(row)
+
+    # ---- final: refit the champion on train + validation, calibrate on test
+    fit = pd.concat([train, valid], ignore_index=True) if len(valid) else train
+    final_notes = []
+    if len(fit) == 0:
+        fit = test
+        final_notes.append("no train/validation rows: refit on test")
+    if len(test) and fit is not test:
+        final_calib = test
+    else:
+        final_calib = fit
+        final_notes.append("no held-out test rows for calibration: Platt calibration fitted in-sample")
+    card, note = _fit_scorecard(fit, spec, cfg)
+    cal_note = _calibrate(card, final_calib)
+    final_row = base_row(SCORECARD, "final", fit, final_calib, None)
+    card.version = final_row["model_version"]
+    result.model_blob = encode_blob(card)
+    final_row.update({
+        "model_blob": result.model_blob,
+        "note": _join_notes(*final_notes, note, cal_note,
+                            "refit on train+validation, calibrated on test; no held-out evaluation (see stage 'test')"),
+    })
+    rows.append(final_row)
+    result.rows = rows
+    return result
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def load_scorecard(model_blob: str) -> CreditScorecard:
+    model = decode_blob(model_blob)
+    if not isinstance(model, CreditScorecard):
+        raise ValueError("model_blob does not hold a credit scorecard")
+    return model
+
+
+def score(model_blob: str, features: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+    """Score one batch (stateless; safe to call batch by batch).
+
+    Returns ``customer_id, probability_of_default, credit_score,
+    reason_code_1..3``.  Scaling parameters come from ``params`` and default
+    to those stored in the model.
+    """
+    if "customer_id" not in features.columns:
+        raise KeyError("features must contain customer_id")
+    card = load_scorecard(model_blob)
+    scaling = _scaling(params, card.scaling)
+    bins = card.bin_indices(features)
+    pd_ = _sigmoid(card.platt_a + card.platt_b * (card.intercept + card._woe(bins) @ card.coef))
+    codes = card.reason_codes(bins)
+    out = pd.DataFrame({
+        "customer_id": features["customer_id"].to_numpy(),
+        "probability_of_default": pd_.astype(float),
+        "credit_score": pd_to_score(pd_, scaling),
+    })
+    for k in range(3):
+        out[f"reason_code_{k + 1}"] = pd.Series(codes[k], dtype=object, index=out.index)
+    return out[SCORE_COLUMNS]
+
+
+def scorecard_points(model_blob: str) -> pd.DataFrame:
+    """The scorecard for documentation: ``feature, bin_label, woe, points`` per bin."""
+    card = load_scorecard(model_blob)
+    records = []
+    for binning, points in zip(card.binnings, card.bin_points()):
+        for label, woe, pts in zip(binning.labels, binning.woe, points):
+            records.append({"feature": binning.feature, "bin_label": label,
+                            "woe": float(woe), "points": float(pts)})
+    return pd.DataFrame.from_records(records, columns=["feature", "bin_label", "woe", "points"])

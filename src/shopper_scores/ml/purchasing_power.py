@@ -1,0 +1,485 @@
+"""Purchasing power: a regressor of each customer's net spend over the next horizon.
+
+Training data
+-------------
+One row per (customer, label window).  ``window_index`` 1 is the most recent
+complete label window (it ends at the scoring date), 2 the one before, and so
+on.  ``label`` is the net spend over that window, already rescaled to the
+horizon by SQL.  Features are as of ``feature_date`` (the window start).
+
+Honest protocol (K = ``n_train_windows``)
+-----------------------------------------
+=============  ====================  ==========  =====================================
+stage          fit on windows        evaluated   purpose
+=============  ====================  ==========  =====================================
+validation     3 .. 2+K              2           choose the champion (selection_metric)
+test           2 .. 1+K              1           report quality; played no part in the
+                                                 fitting or the choice
+final          1 .. K                --          refit the champion for scoring
+=============  ====================  ==========  =====================================
+
+No stage ever sees a window later (smaller index) than the table allows.  A
+young shop may lack windows: a stage then trains on the windows it has, or is
+reported with empty metrics and a ``note``; without a validation window the
+champion defaults to the GBM.
+
+Candidates
+----------
+* ``purchasing_power_linear``: signed ``log1p`` of numerics, median
+  imputation with missing indicators, standardisation, one-hot categoricals,
+  Ridge; predictions clipped at 0.
+* ``purchasing_power_gbm``: ``HistGradientBoostingRegressor`` with Poisson
+  loss, categoricals ordinal-encoded and handled natively, fixed seed, no
+  early stopping (trained on labels clipped at 0, as Poisson requires).
+
+Baselines (metrics only, never champions): ``purchasing_power_naive``
+(lifetime net spend per day of tenure times the horizon) and
+``purchasing_power_mean`` (mean training label).
+
+Feature columns are selected generically (see :mod:`shopper_scores.ml.features`);
+the protected attribute ``gender`` is never used as a feature -- it is kept in
+the data for fairness monitoring only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from .features import (
+    MAX_GBM_CATEGORIES,
+    FeatureSpec,
+    decode_blob,
+    encode_blob,
+    iso_dates,
+    ordinal_encoding,
+    prepare_features,
+    select_features,
+    to_date,
+    to_float,
+)
+from .metrics import regression_metrics
+from .versioning import model_version
+
+__all__ = [
+    "LINEAR",
+    "GBM",
+    "NAIVE",
+    "MEAN",
+    "CANDIDATES",
+    "BASELINES",
+    "METRIC_COLUMNS",
+    "RESULT_COLUMNS",
+    "PurchasingPowerModel",
+    "TrainingResult",
+    "fit_and_evaluate",
+    "load_model",
+    "score",
+]
+
+LINEAR = "purchasing_power_linear"
+GBM = "purchasing_power_gbm"
+NAIVE = "purchasing_power_naive"
+MEAN = "purchasing_power_mean"
+# Order matters: the first candidate wins ties and is the default champion.
+CANDIDATES = (GBM, LINEAR)
+BASELINES = (NAIVE, MEAN)
+
+METRIC_COLUMNS = [
+    "mae", "rmse", "r2", "spearman", "normalised_gini", "top_decile_capture",
+    "mean_label", "mean_prediction",
+]
+RESULT_COLUMNS = [
+    "model_name", "model_version", "as_of_date", "stage", "is_champion",
+    "train_feature_dates", "eval_feature_date", "n_train", "n_eval",
+    *METRIC_COLUMNS, "note", "model_blob",
+]
+_LOWER_IS_BETTER = {"mae", "rmse"}
+_SELECTION_METRICS = {"mae", "rmse", "r2", "spearman", "normalised_gini", "top_decile_capture"}
+
+GBM_PARAMS = {
+    "loss": "poisson",
+    "learning_rate": 0.05,
+    "max_iter": 200,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 20,
+    "l2_regularization": 1.0,
+    "max_bins": 255,
+    "early_stopping": False,
+}
+LINEAR_PARAMS = {"alpha": 1.0, "numeric_transform": "signed_log1p", "impute": "median+indicator",
+                 "onehot_min_frequency": 5}
+
+
+def _signed_log1p(x):
+    x = np.asarray(x, dtype=float)
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+# --------------------------------------------------------------------------- model
+
+
+class PurchasingPowerModel:
+    """A fitted purchasing-power model: feature list + categorical handling + estimator.
+
+    Stateless at prediction time; :meth:`predict` accepts any frame holding the
+    feature columns (extra columns are ignored).
+    """
+
+    def __init__(self, model_name: str, spec: FeatureSpec, estimator=None, constant: float | None = None):
+        self.model_name = model_name
+        self.spec = spec
+        self.estimator = estimator
+        self.constant = constant
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.spec.names
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        if self.estimator is None:
+            return np.full(len(features), max(float(self.constant or 0.0), 0.0))
+        if len(features) == 0:
+            return np.zeros(0)
+        X = prepare_features(features, self.spec)
+        return np.clip(np.asarray(self.estimator.predict(X), dtype=float), 0.0, None)
+
+
+def _linear_pipeline(spec: FeatureSpec) -> Pipeline:
+    transformers = []
+    if spec.numeric:
+        transformers.append((
+            "num",
+            Pipeline([
+                ("signed_log1p", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")),
+                ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                ("scale", StandardScaler()),
+            ]),
+            spec.numeric,
+        ))
+    if spec.categorical:
+        transformers.append((
+            "cat",
+            OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                min_frequency=LINEAR_PARAMS["onehot_min_frequency"],
+                sparse_output=False,
+            ),
+            spec.categorical,
+        ))
+    return Pipeline([
+        ("prepare", ColumnTransformer(transformers, remainder="drop")),
+        ("ridge", Ridge(alpha=LINEAR_PARAMS["alpha"])),
+    ])
+
+
+def _gbm_pipeline(spec: FeatureSpec, seed: int) -> Pipeline:
+    prepare, categorical_mask = ordinal_encoding(spec)
+    return Pipeline([
+        ("prepare", prepare),
+        ("gbm", HistGradientBoostingRegressor(
+            **GBM_PARAMS, categorical_features=categorical_mask, random_state=seed,
+        )),
+    ])
+
+
+def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int) -> tuple[PurchasingPowerModel, str | None]:
+    """Fit one candidate; returns the model and an optional note."""
+    y = frame["label"].to_numpy(dtype=float)
+    X = prepare_features(frame, spec)
+    if name == GBM:
+        y_fit = np.clip(y, 0.0, None)
+        if len(y_fit) < 2 or y_fit.sum() <= 0:
+            return (PurchasingPowerModel(name, spec, constant=float(y_fit.mean()) if len(y_fit) else 0.0),
+                    "too little positive spend to fit the GBM: constant prediction")
+        estimator = _gbm_pipeline(spec, seed).fit(X, y_fit)
+        return PurchasingPowerModel(name, spec, estimator), None
+    if name == LINEAR:
+        if len(y) < 2:
+            return (PurchasingPowerModel(name, spec, constant=float(y.mean()) if len(y) else 0.0),
+                    "too few rows to fit the linear model: constant prediction")
+        estimator = _linear_pipeline(spec).fit(X, y)
+        return PurchasingPowerModel(name, spec, estimator), None
+    raise ValueError(f"unknown candidate {name!r}")
+
+
+def _naive_prediction(frame: pd.DataFrame, horizon_days: float) -> np.ndarray | None:
+    if "net_spend_lifetime" not in frame.columns or "tenure_days" not in frame.columns:
+        return None
+    spend = np.nan_to_num(to_float(frame["net_spend_lifetime"]), nan=0.0)
+    tenure = np.nan_to_num(to_float(frame["tenure_days"]), nan=0.0)
+    rate = spend / np.maximum(tenure, 1.0)
+    return np.clip(rate * float(horizon_days), 0.0, None)
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class TrainingResult:
+    """Metrics table of one training run plus the final champion."""
+
+    as_of_date: object
+    rows: list[dict] = field(default_factory=list)
+    champion: str = GBM
+    model_blob: str | None = None
+    feature_names: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        records = [{col: row.get(col) for col in RESULT_COLUMNS} for row in self.rows]
+        frame = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
+        for col in METRIC_COLUMNS:
+            frame[col] = frame[col].astype(float)
+        frame["n_train"] = frame["n_train"].astype("int64")
+        frame["n_eval"] = frame["n_eval"].astype("int64")
+        frame["is_champion"] = frame["is_champion"].astype(bool)
+        for col in ("model_name", "model_version", "stage"):
+            frame[col] = frame[col].astype(object)
+        for col in ("as_of_date", "train_feature_dates", "eval_feature_date", "note", "model_blob"):
+            frame[col] = pd.Series([row.get(col) for row in self.rows], dtype=object, index=frame.index)
+        return frame
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+def _window_label(indices: list[int]) -> str:
+    return ",".join(str(i) for i in indices) if indices else "none"
+
+
+def _stage_windows(available: list[int], wanted: range) -> list[int]:
+    return [w for w in wanted if w in available]
+
+
+def _check_params(params: dict) -> dict:
+    if "horizon_days" not in params or params["horizon_days"] is None:
+        raise ValueError("params['horizon_days'] is required (used by the naive baseline)")
+    k = int(params.get("n_train_windows", 2))
+    if k < 1:
+        raise ValueError("params['n_train_windows'] must be >= 1")
+    metric = str(params.get("selection_metric", "rmse"))
+    if metric not in _SELECTION_METRICS:
+        raise ValueError(f"selection_metric must be one of {sorted(_SELECTION_METRICS)}, got {metric!r}")
+    return {
+        "as_of_date": to_date(params.get("as_of_date")),
+        "horizon_days": float(params["horizon_days"]),
+        "label_window_days": params.get("label_window_days"),
+        "n_train_windows": k,
+        "random_seed": int(params.get("random_seed", 42)),
+        "selection_metric": metric,
+    }
+
+
+def _version_params(name: str, cfg: dict) -> dict:
+    common = {
+        "horizon_days": cfg["horizon_days"],
+        "label_window_days": cfg["label_window_days"],
+        "n_train_windows": cfg["n_train_windows"],
+        "random_seed": cfg["random_seed"],
+        "selection_metric": cfg["selection_metric"],
+    }
+    if name == GBM:
+        return {**common, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES}
+    if name == LINEAR:
+        return {**common, **LINEAR_PARAMS}
+    return common
+
+
+def _better(metric: str, a: float, b: float) -> bool:
+    """Is value ``a`` strictly better than ``b`` (NaN is worst)?"""
+    if not np.isfinite(a):
+        return False
+    if not np.isfinite(b):
+        return True
+    return a < b if metric in _LOWER_IS_BETTER else a > b
+
+
+def _empty_metrics() -> dict:
+    return {col: math.nan for col in METRIC_COLUMNS}
+
+
+def _join_notes(*notes) -> str | None:
+    kept = [n for n in notes if n]
+    return "; ".join(kept) if kept else None
+
+
+def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
+    """Fit, choose, test and refit the purchasing-power models.
+
+    ``params``: ``as_of_date``, ``horizon_days`` (required), ``label_window_days``,
+    ``n_train_windows`` (K, default 2), ``random_seed`` (default 42),
+    ``selection_metric`` (default ``'rmse'``).  See the module docstring for
+    the stage protocol.  Raises ``ValueError`` when there is no labelled
+    training data.
+    """
+    cfg = _check_params(params)
+    if training is None or len(training) == 0:
+        raise ValueError("purchasing power: the training frame is empty -- no labelled windows to fit on")
+    for col in ("window_index", "label", "feature_date"):
+        if col not in training.columns:
+            raise ValueError(f"purchasing power: training frame lacks required column {col!r}")
+
+    data = training.copy()
+    data["label"] = to_float(data["label"])
+    data = data[data["label"].notna() & data["window_index"].notna()].reset_index(drop=True)
+    if len(data) == 0:
+        raise ValueError("purchasing power: no training rows with a label -- nothing to fit on")
+    data["window_index"] = data["window_index"].astype(float).astype(int)
+    if (data["window_index"] < 1).any():
+        raise ValueError("purchasing power: window_index must be >= 1")
+
+    spec = select_features(data)
+    if not spec.names:
+        raise ValueError("purchasing power: the training frame has no feature columns")
+    k = cfg["n_train_windows"]
+    seed = cfg["random_seed"]
+    metric = cfg["selection_metric"]
+    available = sorted(data["window_index"].unique().tolist())
+    result = TrainingResult(as_of_date=cfg["as_of_date"], feature_names=spec.names)
+
+    def rows_of(windows: list[int]) -> pd.DataFrame:
+        return data[data["window_index"].isin(windows)].reset_index(drop=True)
+
+    def base_row(name: str, stage: str, train: pd.DataFrame | None, eval_frame: pd.DataFrame | None) -> dict:
+        train_dates = ",".join(iso_dates(train["feature_date"])) if train is not None and len(train) else None
+        eval_dates = ",".join(iso_dates(eval_frame["feature_date"])) if eval_frame is not None and len(eval_frame) else None
+        return {
+            "model_name": name,
+            "model_version": model_version(name, _version_params(name, cfg), spec.names, train_dates or ""),
+            "as_of_date": cfg["as_of_date"],
+            "stage": stage,
+            "is_champion": False,
+            "train_feature_dates": train_dates,
+            "eval_feature_date": eval_dates,
+            "n_train": 0 if train is None else len(train),
+            "n_eval": 0 if eval_frame is None else len(eval_frame),
+            **_empty_metrics(),
+            "note": None,
+            "model_blob": None,
+        }
+
+    def evaluation_stage(stage: str, eval_window: int) -> tuple[list[dict], dict]:
+        """Fit candidates + baselines on the stage's windows and evaluate at ``eval_window``."""
+        wanted = range(eval_window + 1, eval_window + 1 + k)
+        train_windows = _stage_windows(available, wanted)
+        stage_note = None
+        if eval_window not in available:
+            stage_note = f"skipped: evaluation window {eval_window} is not available"
+            train, eval_frame = None, None
+        elif not train_windows:
+            stage_note = (f"skipped: no training window among {wanted.start}..{wanted.stop - 1} "
+                          f"(evaluation window {eval_window})")
+            train, eval_frame = None, None
+        else:
+            train, eval_frame = rows_of(train_windows), rows_of([eval_window])
+            if len(train_windows) < k:
+                stage_note = (f"short history: trained on window(s) {_window_label(train_windows)} "
+                              f"of {wanted.start}..{wanted.stop - 1}")
+        rows, scores = [], {}
+        for name in (*CANDIDATES, *BASELINES):
+            row = base_row(name, stage, train, eval_frame)
+            notes = [stage_note]
+            if train is not None:
+                model_note = None
+                if name in CANDIDATES:
+                    model, model_note = _fit_candidate(name, train, spec, seed)
+                    pred = model.predict(eval_frame)
+                elif name == MEAN:
+                    pred = np.full(len(eval_frame), float(train["label"].mean()))
+                else:
+                    pred = _naive_prediction(eval_frame, cfg["horizon_days"])
+                    if pred is None:
+                        model_note = "naive baseline needs columns net_spend_lifetime and tenure_days"
+                if pred is not None:
+                    m = regression_metrics(eval_frame["label"].to_numpy(dtype=float), pred)
+                    row.update({col: m[col] for col in METRIC_COLUMNS})
+                    scores[name] = m
+                notes.append(model_note)
+            row["note"] = _join_notes(*notes)
+            rows.append(row)
+        return rows, scores
+
+    # ---- validation: choose the champion
+    validation_rows, validation_scores = evaluation_stage("validation", 2)
+    champion = CANDIDATES[0]
+    champion_note = None
+    candidate_scores = {n: validation_scores[n][metric] for n in CANDIDATES if n in validation_scores}
+    if candidate_scores:
+        best = None
+        for name in CANDIDATES:
+            if name in candidate_scores and (best is None or _better(metric, candidate_scores[name], candidate_scores[best])):
+                best = name
+        if best is not None and np.isfinite(candidate_scores[best]):
+            champion = best
+        else:
+            champion_note = f"champion defaulted to {CANDIDATES[0]}: {metric} undefined on the validation window"
+    else:
+        champion_note = f"champion defaulted to {CANDIDATES[0]}: no validation window to choose on"
+    result.champion = champion
+
+    # ---- test: honest quality of every candidate and baseline
+    test_rows, _ = evaluation_stage("test", 1)
+    for row in validation_rows + test_rows:
+        row["is_champion"] = row["model_name"] == champion
+        if row["is_champion"] and row["stage"] == "validation" and not champion_note:
+            row["note"] = _join_notes(row["note"], f"champion: best {metric} on this window")
+        if row["is_champion"] and champion_note:
+            row["note"] = _join_notes(row["note"], champion_note)
+        if row["stage"] == "test" and row["n_train"] > 0 and row["n_eval"] > 0:
+            row["note"] = _join_notes(row["note"], "test window played no part in fitting or choosing")
+
+    # ---- final: refit the champion on the most recent K windows
+    final_windows = _stage_windows(available, range(1, 1 + k))
+    final_note = None
+    if not final_windows:
+        final_windows = available[:k]
+        final_note = (f"no window among 1..{k}: refit on the most recent available window(s) "
+                      f"{_window_label(final_windows)}")
+    elif len(final_windows) < k:
+        final_note = f"short history: refit on window(s) {_window_label(final_windows)} of 1..{k}"
+    final_train = rows_of(final_windows)
+    final_model, model_note = _fit_candidate(champion, final_train, spec, seed)
+    final_row = base_row(champion, "final", final_train, None)
+    result.model_blob = encode_blob(final_model)
+    final_row.update({
+        "is_champion": True,
+        "model_blob": result.model_blob,
+        "note": _join_notes(final_note, model_note, champion_note,
+                            "refit for scoring; no held-out evaluation (see stage 'test')"),
+    })
+    result.rows = validation_rows + test_rows + [final_row]
+    return result
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def load_model(model_blob: str) -> PurchasingPowerModel:
+    model = decode_blob(model_blob)
+    if not isinstance(model, PurchasingPowerModel):
+        raise ValueError("model_blob does not hold a purchasing-power model")
+    return model
+
+
+def score(model_blob: str, features: pd.DataFrame) -> pd.DataFrame:
+    """Predict spend for one batch of customers (stateless; safe to call batch by batch).
+
+    Returns ``customer_id`` and ``predicted_spend`` (>= 0), row-aligned with ``features``.
+    """
+    if "customer_id" not in features.columns:
+        raise KeyError("features must contain customer_id")
+    model = load_model(model_blob)
+    prediction = model.predict(features)
+    return pd.DataFrame({
+        "customer_id": features["customer_id"].to_numpy(),
+        "predicted_spend": np.asarray(prediction, dtype=float),
+    })

@@ -1,0 +1,269 @@
+"""Unit tests of shopper_scores.ml.purchasing_power on synthetic frames with a planted signal."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shopper_scores.ml import purchasing_power as pp
+
+AS_OF = dt.date(2024, 6, 30)
+HORIZON = 90
+PARAMS = {"as_of_date": "2024-06-30", "horizon_days": HORIZON, "label_window_days": HORIZON,
+          "n_train_windows": 2, "random_seed": 42}
+
+
+def feature_date(window: int) -> pd.Timestamp:
+    return pd.Timestamp(AS_OF - dt.timedelta(days=HORIZON * window))
+
+
+def make_training(n: int = 300, windows=(1, 2, 3, 4), seed: int = 0) -> pd.DataFrame:
+    """Customers x label windows; spend rate, region and recency drive the label."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for w in windows:
+        tenure = rng.integers(1, 1500, n).astype(float)
+        rate = rng.gamma(1.5, 1.0, n)
+        region = rng.choice(np.array(["north", "south", "east", None], dtype=object), n)
+        recency = np.where(rng.random(n) < 0.15, np.nan, rng.exponential(60, n))
+        region_effect = pd.Series(region).map({"north": 1.6, "south": 0.6, "east": 1.0}).fillna(1.0).to_numpy()
+        recency_effect = np.where(np.isnan(recency), 0.3, np.exp(-np.nan_to_num(recency) / 150))
+        mu = HORIZON * rate * region_effect * recency_effect
+        frames.append(pd.DataFrame({
+            "customer_id": [f"c{i:04d}" for i in range(n)],
+            "feature_date": feature_date(w),
+            "window_index": w,
+            "label": rng.gamma(2.0, mu / 2.0),
+            "label_window_days": HORIZON,
+            "net_spend_lifetime": rate * tenure * rng.lognormal(0, 0.3, n),
+            "tenure_days": tenure,
+            "recency_days": recency,
+            "orders_lifetime": rng.poisson(rate * tenure / 100).astype(float),
+            "region": pd.Series(region, dtype="str"),
+            "age_band": rng.choice(["18-25", "26-40", "41+"], n),
+            "gender": rng.choice(["f", "m"], n),
+            "_loaded_at": "x",
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def training():
+    return make_training()
+
+
+@pytest.fixture(scope="module")
+def result(training):
+    return pp.fit_and_evaluate(training, PARAMS)
+
+
+@pytest.fixture(scope="module")
+def frame(result):
+    return result.to_frame()
+
+
+def row(frame, model, stage):
+    rows = frame[(frame.model_name == model) & (frame.stage == stage)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+# --------------------------------------------------------------------------- table shape
+
+
+def test_result_frame_schema(frame):
+    assert list(frame.columns) == pp.RESULT_COLUMNS
+    assert not frame.duplicated(["model_name", "stage"]).any()
+    assert set(frame.stage) == {"validation", "test", "final"}
+    for stage in ("validation", "test"):
+        assert set(frame[frame.stage == stage].model_name) == set(pp.CANDIDATES + pp.BASELINES)
+    # one champion per stage, never a baseline, final row only for the champion
+    assert (frame.groupby("stage").is_champion.sum() == 1).all()
+    assert not frame[frame.model_name.isin(pp.BASELINES)].is_champion.any()
+    final = frame[frame.stage == "final"]
+    assert len(final) == 1 and final.is_champion.all()
+    assert final.model_name.iloc[0] in pp.CANDIDATES
+    assert frame.model_blob.notna().sum() == 1 and isinstance(final.model_blob.iloc[0], str)
+    assert (frame.as_of_date == AS_OF).all()
+    assert frame.model_version.str.fullmatch(r"[0-9a-f]{16}").all()
+
+
+def test_models_beat_mean_baseline_on_test(frame):
+    mean_rmse = row(frame, pp.MEAN, "test").rmse
+    for model in pp.CANDIDATES:
+        r = row(frame, model, "test")
+        assert r.rmse < mean_rmse
+        assert r.normalised_gini > 0.3
+        assert r.n_eval == 300 and r.n_train == 600
+
+
+def test_champion_is_best_on_validation_metric(frame):
+    val = frame[(frame.stage == "validation") & frame.model_name.isin(pp.CANDIDATES)]
+    best = val.sort_values("rmse").model_name.iloc[0]
+    assert row(frame, best, "validation").is_champion
+    assert row(frame, best, "final").is_champion
+
+
+def test_stage_windows(frame):
+    iso = lambda w: feature_date(w).date().isoformat()  # noqa: E731
+    v, t, f = row(frame, pp.GBM, "validation"), row(frame, pp.GBM, "test"), frame[frame.stage == "final"].iloc[0]
+    assert v.train_feature_dates == f"{iso(4)},{iso(3)}" and v.eval_feature_date == iso(2)
+    assert t.train_feature_dates == f"{iso(3)},{iso(2)}" and t.eval_feature_date == iso(1)
+    assert f.train_feature_dates == f"{iso(2)},{iso(1)}" and f.eval_feature_date is None
+    assert np.isnan(f.rmse) and f.n_eval == 0
+
+
+def test_protected_and_meta_columns_are_not_features(result):
+    assert "gender" not in result.feature_names
+    assert not any(c.startswith("_") for c in result.feature_names)
+    assert set(result.feature_names) == {
+        "net_spend_lifetime", "tenure_days", "recency_days", "orders_lifetime", "region", "age_band",
+    }
+
+
+# --------------------------------------------------------------------------- determinism + protocol
+
+
+def test_deterministic(training, frame):
+    again = pp.fit_and_evaluate(training.copy(), PARAMS).to_frame()
+    pd.testing.assert_frame_equal(frame, again)
+
+
+def test_window_one_never_used_before_final(training, frame):
+    poisoned = training.copy()
+    w1 = poisoned.window_index == 1
+    poisoned.loc[w1, "label"] = poisoned.loc[w1, "label"] * 1000 + 1e6
+    other = pp.fit_and_evaluate(poisoned, PARAMS).to_frame()
+    # validation: bit-identical
+    pd.testing.assert_frame_equal(frame[frame.stage == "validation"], other[other.stage == "validation"])
+    # test: same fitted models (same versions, same predictions), only the evaluated labels differ
+    t0, t1 = frame[frame.stage == "test"], other[other.stage == "test"]
+    for col in ("model_name", "model_version", "is_champion", "n_train", "train_feature_dates"):
+        assert t0[col].tolist() == t1[col].tolist()
+    cand = t0.model_name.isin(pp.CANDIDATES).to_numpy()
+    np.testing.assert_array_equal(t0.mean_prediction.to_numpy()[cand], t1.mean_prediction.to_numpy()[cand])
+    assert (t1.mean_label.to_numpy() > t0.mean_label.to_numpy() * 100).all()
+    # final: refit on window 1 changes the model
+    f0, f1 = frame[frame.stage == "final"].iloc[0], other[other.stage == "final"].iloc[0]
+    assert f0.model_blob != f1.model_blob
+    features = training[training.window_index == 1]
+    assert not np.allclose(pp.score(f0.model_blob, features).predicted_spend,
+                           pp.score(f1.model_blob, features).predicted_spend)
+
+
+def test_window_two_not_used_by_validation_fits(training, frame):
+    poisoned = training.copy()
+    w2 = poisoned.window_index == 2
+    poisoned.loc[w2, "label"] = poisoned.loc[w2, "label"] * 50
+    other = pp.fit_and_evaluate(poisoned, PARAMS).to_frame()
+    v0, v1 = frame[frame.stage == "validation"], other[other.stage == "validation"]
+    cand = v0.model_name.isin(pp.CANDIDATES).to_numpy()
+    np.testing.assert_array_equal(v0.mean_prediction.to_numpy()[cand], v1.mean_prediction.to_numpy()[cand])
+    assert v0.model_version.tolist() == v1.model_version.tolist()
+    # the test stage trains on window 2, so its fits change
+    t0, t1 = frame[frame.stage == "test"], other[other.stage == "test"]
+    assert not np.array_equal(t0.mean_prediction.to_numpy()[cand], t1.mean_prediction.to_numpy()[cand])
+
+
+# --------------------------------------------------------------------------- short history + tiny data
+
+
+def test_single_window_defaults_to_gbm():
+    res = pp.fit_and_evaluate(make_training(80, windows=(1,)), PARAMS)
+    f = res.to_frame()
+    assert res.champion == pp.GBM
+    assert f[f.stage != "final"].rmse.isna().all()
+    assert f[f.stage == "validation"].note.str.contains("skipped").all()
+    final = f[f.stage == "final"].iloc[0]
+    assert final.model_name == pp.GBM and "no validation window" in final.note
+    assert final.n_train == 80
+    assert (pp.score(res.model_blob, make_training(20, windows=(1,))).predicted_spend >= 0).all()
+
+
+def test_two_windows_short_history():
+    f = pp.fit_and_evaluate(make_training(80, windows=(1, 2)), PARAMS).to_frame()
+    assert f[f.stage == "validation"].rmse.isna().all()
+    t = row(f, pp.LINEAR, "test")
+    assert t.n_train == 80 and np.isfinite(t.rmse) and "short history" in t.note
+    assert row(f, pp.GBM, "test").is_champion
+    assert f[f.stage == "final"].iloc[0].n_train == 160
+
+
+def test_missing_recent_window_uses_only_allowed_windows():
+    f = pp.fit_and_evaluate(make_training(60, windows=(2, 3)), PARAMS).to_frame()
+    assert f[f.stage == "test"].rmse.isna().all()
+    v = row(f, pp.GBM, "validation")
+    assert v.train_feature_dates == feature_date(3).date().isoformat()
+    final = f[f.stage == "final"].iloc[0]
+    assert final.train_feature_dates == feature_date(2).date().isoformat()
+
+
+def test_tiny_data_does_not_crash():
+    tiny = make_training(10, windows=(1, 2, 3))  # 30 rows
+    f = pp.fit_and_evaluate(tiny, PARAMS).to_frame()
+    assert len(f) == 2 * 4 + 1
+    assert f.model_blob.notna().sum() == 1
+
+
+def test_degenerate_labels_and_features():
+    data = make_training(40, windows=(1, 2, 3, 4))
+    data["label"] = 0.0
+    data.loc[::9, "label"] = -5.0  # refunds: negative net spend
+    data["region"] = None
+    res = pp.fit_and_evaluate(data, PARAMS)
+    out = pp.score(res.model_blob, data)
+    assert (out.predicted_spend >= 0).all()
+    only_numeric = make_training(40)[["customer_id", "feature_date", "window_index", "label", "recency_days"]]
+    f = pp.fit_and_evaluate(only_numeric, PARAMS).to_frame()
+    assert row(f, pp.NAIVE, "test").note.startswith("naive baseline needs")
+
+
+def test_no_data_raises():
+    with pytest.raises(ValueError, match="empty"):
+        pp.fit_and_evaluate(make_training(5).iloc[:0], PARAMS)
+    unlabelled = make_training(5)
+    unlabelled["label"] = np.nan
+    with pytest.raises(ValueError, match="label"):
+        pp.fit_and_evaluate(unlabelled, PARAMS)
+    with pytest.raises(ValueError, match="selection_metric"):
+        pp.fit_and_evaluate(make_training(5), {**PARAMS, "selection_metric": "bogus"})
+
+
+def test_selection_metric_higher_is_better():
+    f = pp.fit_and_evaluate(make_training(150), {**PARAMS, "selection_metric": "normalised_gini"}).to_frame()
+    val = f[(f.stage == "validation") & f.model_name.isin(pp.CANDIDATES)]
+    assert val.loc[val.normalised_gini.idxmax()].is_champion
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def test_score_batches_equal_whole(result, training):
+    features = training[training.window_index == 1].drop(columns=["label", "window_index"])
+    whole = pp.score(result.model_blob, features)
+    assert list(whole.columns) == ["customer_id", "predicted_spend"]
+    assert whole.customer_id.tolist() == features.customer_id.tolist()
+    assert (whole.predicted_spend >= 0).all() and whole.predicted_spend.notna().all()
+    batches = pd.concat(
+        [pp.score(result.model_blob, features.iloc[i:i + 37]) for i in range(0, len(features), 37)],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(whole, batches)
+
+
+def test_score_robust_to_batch_dtypes_and_ignores_gender(result, training):
+    features = training[training.window_index == 1].head(6).reset_index(drop=True)
+    base = pp.score(result.model_blob, features).predicted_spend
+    odd = features.copy()
+    odd["gender"] = "x"
+    odd["region"] = pd.Series([None] * 6, dtype=object)  # an all-null batch column
+    odd.loc[0, "age_band"] = "unseen-band"
+    out = pp.score(result.model_blob, odd)
+    assert out.predicted_spend.notna().all() and (out.predicted_spend >= 0).all()
+    g = features.copy()
+    g["gender"] = "x"
+    pd.testing.assert_series_equal(pp.score(result.model_blob, g).predicted_spend, base)
+    with pytest.raises(KeyError):
+        pp.score(result.model_blob, features.drop(columns=["recency_days"]))
+    assert len(pp.score(result.model_blob, features.iloc[:0])) == 0
