@@ -8,11 +8,15 @@ from shopper_scores.ml import credit
 def model(dbt, session):
     dbt.config(materialized="table")
     champion = dbt.ref("ml_credit_training").filter("stage = 'final' and is_champion").df()
-    if len(champion) != 1:
-        raise ValueError(
-            "ml_credit_training holds no final champion row: "
-            "see its note column for why training could not run."
-        )
+    if len(champion) == 0:
+        # No credit model (e.g. a shop without instalment credit): no scores.
+        # ml_credit_training's note, carried into model_metrics, says why.
+        scores = credit.empty_scores()
+        scores["model_name"] = pd.Series(dtype="string")
+        scores["model_version"] = pd.Series(dtype="string")
+        return scores
+    if len(champion) > 1:
+        raise ValueError("ml_credit_training holds more than one final champion row")
     blob = champion["model_blob"].iloc[0]
     params = {
         "base_score": float(dbt.config.get("credit_base_score")),

@@ -486,6 +486,28 @@ def _join_notes(*notes) -> str | None:
     return "; ".join(kept) if kept else None
 
 
+def no_model_result(params: dict, reason: str) -> TrainingResult:
+    """A training log with a single, non-champion 'final' row whose note says why there is no
+    model (e.g. a shop without instalment credit). Scoring then yields no credit scores."""
+    cfg = _check_params(params)
+    result = TrainingResult(as_of_date=cfg["as_of_date"], feature_names=[])
+    result.rows.append({
+        "model_name": SCORECARD,
+        "model_version": model_version(SCORECARD, _version_params(SCORECARD, cfg), [], "none"),
+        "as_of_date": cfg["as_of_date"],
+        "stage": "final",
+        "is_champion": False,
+        "train_feature_dates": None,
+        "eval_feature_date": None,
+        "n_train": 0,
+        "n_eval": 0,
+        **{col: math.nan for col in METRIC_COLUMNS},
+        "note": reason,
+        "model_blob": None,
+    })
+    return result
+
+
 def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     """Fit, calibrate, evaluate and refit the credit models (see the module docstring).
 
@@ -495,7 +517,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     """
     cfg = _check_params(params)
     if training is None or len(training) == 0:
-        raise ValueError("credit: the training frame is empty -- no accounts to fit on")
+        return no_model_result(params, "no matured credit accounts: no credit model was fitted")
     for col in ("split", "is_default", "feature_date"):
         if col not in training.columns:
             raise ValueError(f"credit: training frame lacks required column {col!r}")
@@ -652,3 +674,15 @@ def scorecard_points(model_blob: str) -> pd.DataFrame:
             records.append({"feature": binning.feature, "bin_label": label,
                             "woe": float(woe), "points": float(pts)})
     return pd.DataFrame.from_records(records, columns=["feature", "bin_label", "woe", "points"])
+
+
+def empty_scores() -> pd.DataFrame:
+    """The (typed, empty) output of :func:`score`, for runs without a credit model."""
+    return pd.DataFrame({
+        "customer_id": pd.Series(dtype="string"),
+        "probability_of_default": pd.Series(dtype="float64"),
+        "credit_score": pd.Series(dtype="int64"),
+        "reason_code_1": pd.Series(dtype="string"),
+        "reason_code_2": pd.Series(dtype="string"),
+        "reason_code_3": pd.Series(dtype="string"),
+    })

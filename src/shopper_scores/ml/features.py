@@ -13,7 +13,8 @@ A column is *categorical* when its dtype is object, string or category, except
 object columns whose non-missing values are all numbers (e.g. ``Decimal``
 values coming out of a database driver), which are numeric.  Boolean and
 numeric columns are numeric.  Columns of any other dtype (datetimes,
-timedeltas, ...) are not used as features.
+timedeltas, ...) are not used as features, nor are columns that are entirely
+missing in the training frame (e.g. from a source table the shop does not have).
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ def select_features(frame: pd.DataFrame) -> FeatureSpec:
     categorical: list[str] = []
     for name in frame.columns:
         if _is_excluded(name):
+            continue
+        if frame[name].isna().all():
+            # Nothing to learn from (e.g. a source table the shop does not have).
             continue
         dtype = frame[name].dtype
         if isinstance(dtype, pd.CategoricalDtype) or isinstance(dtype, pd.StringDtype):
