@@ -1,8 +1,12 @@
 {#- Small, portable cleaning helpers used by the base models. -#}
 
 {% macro clean_id(column) -%}
-    {#- Ids are compared as trimmed text, whatever type the source used; blanks become null. -#}
-    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
+    {#- Ids are compared as trimmed text, whatever type the source used; blanks become null.
+        Integer ids that went through a float column on export ('10.0') are read as '10'. -#}
+    nullif(
+        regexp_replace(trim(cast({{ column }} as {{ dbt.type_string() }})), '^([0-9]+)\.0+$', '\1'),
+        ''
+    )
 {%- endmacro %}
 
 

@@ -28,6 +28,11 @@ def _features_at(warehouse, cutoff):
     return frame.reset_index(drop=True)
 
 
+def _read(path):
+    # Nullable dtypes keep integer ids integers (plain pandas would turn them into floats).
+    return pd.read_parquet(path, dtype_backend="numpy_nullable")
+
+
 def _copy_raw(source, target):
     shutil.copytree(source, target)
     return target
@@ -35,7 +40,7 @@ def _copy_raw(source, target):
 
 def _tamper_after(raw_dir, cutoff):
     """Change and add rows dated on or after `cutoff`; rows before it are left alone."""
-    orders = pd.read_parquet(raw_dir / "orders.parquet")
+    orders = _read(raw_dir / "orders.parquet")
     after = orders["ordered_at"] >= cutoff
     orders.loc[after, "order_amount"] = orders.loc[after, "order_amount"] * 3 + 1
     # Later lifecycle states of earlier orders: a cancellation and a return dated after the cut-off.
@@ -47,25 +52,25 @@ def _tamper_after(raw_dir, cutoff):
     extra = orders[~after].head(200).copy()
     extra["order_id"] = extra["order_id"].max() + 10_000_000 + np.arange(len(extra))
     extra["ordered_at"] = cutoff + pd.Timedelta(hours=5)
-    for column in ["paid_at", "shipped_at", "delivered_at", "cancelled_at", "returned_at"]:
-        extra[column] = pd.NaT
-    extra["refund_amount"] = np.nan
+    for column in ["paid_at", "shipped_at", "delivered_at", "cancelled_at", "returned_at", "refund_amount"]:
+        extra[column] = None
     pd.concat([orders, extra]).to_parquet(raw_dir / "orders.parquet", index=False)
 
-    events = pd.read_parquet(raw_dir / "events.parquet")
+    events = _read(raw_dir / "events.parquet")
     events = events[~((events["event_at"] >= cutoff) & (events.index % 2 == 0))]
     events.to_parquet(raw_dir / "events.parquet", index=False)
 
-    reviews = pd.read_parquet(raw_dir / "reviews.parquet")
+    reviews = _read(raw_dir / "reviews.parquet")
     reviews.loc[reviews["reviewed_at"] >= cutoff, "rating"] = 1
     reviews.to_parquet(raw_dir / "reviews.parquet", index=False)
 
-    repayments = pd.read_parquet(raw_dir / "repayments.parquet")
+    repayments = _read(raw_dir / "repayments.parquet")
     late = repayments["paid_at"] >= cutoff
-    repayments.loc[late, ["paid_at", "amount_paid"]] = [pd.NaT, np.nan]
+    repayments.loc[late, "paid_at"] = None
+    repayments.loc[late, "amount_paid"] = None
     repayments.to_parquet(raw_dir / "repayments.parquet", index=False)
 
-    customers = pd.read_parquet(raw_dir / "customers.parquet")
+    customers = _read(raw_dir / "customers.parquet")
     newcomers = customers.head(20).copy()
     newcomers["customer_id"] = customers["customer_id"].max() + 1 + np.arange(len(newcomers))
     newcomers["signup_at"] = cutoff + pd.Timedelta(days=1)
@@ -93,7 +98,7 @@ def test_negative_control_changing_data_before_the_cutoff_changes_features(tmp_p
     baseline = _features_at(built_warehouse, cutoff)
 
     raw = _copy_raw(demo_raw, tmp_path / "raw_before")
-    orders = pd.read_parquet(raw / "orders.parquet")
+    orders = _read(raw / "orders.parquet")
     inside = orders["ordered_at"].between(cutoff - pd.Timedelta(days=30), cutoff - pd.Timedelta(days=1))
     orders.loc[inside, "discount_amount"] = 0.0
     orders.to_parquet(raw / "orders.parquet", index=False)

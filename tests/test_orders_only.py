@@ -3,8 +3,7 @@ scores; absent tables give empty features, not a crash; a missing orders file is
 
 from __future__ import annotations
 
-import shutil
-
+import pandas as pd
 import pytest
 
 from .conftest import query, run_dbt
@@ -17,7 +16,10 @@ def orders_only(tmp_path_factory, demo_raw):
     work_dir = tmp_path_factory.mktemp("orders_only")
     raw = work_dir / "raw"
     raw.mkdir()
-    shutil.copy(demo_raw / "orders.parquet", raw / "orders.parquet")
+    orders = pd.read_parquet(demo_raw / "orders.parquet", dtype_backend="numpy_nullable")
+    # As many exports do: integer customer ids written as floats (10 -> 10.0).
+    orders["customer_id"] = orders["customer_id"].astype("float64")
+    orders.to_parquet(raw / "orders.parquet", index=False)
     warehouse = work_dir / "warehouse.duckdb"
     run_dbt(["build"], warehouse=warehouse, raw_dir=raw, work_dir=work_dir)
     return warehouse
@@ -27,6 +29,8 @@ def test_orders_only_shop_gets_purchasing_power_scores(orders_only):
     scores = query(orders_only, "select * from main.purchasing_power_scores")
     customers = query(orders_only, "select count(distinct customer_id) as n from main.user_features")["n"].iloc[0]
     assert len(scores) == customers > 0
+    # Float-typed integer ids are read back as the integers they were.
+    assert not scores["customer_id"].str.endswith(".0").any()
     metrics = query(orders_only, "select * from main.model_metrics where model_family = 'purchasing_power' and split = 'test'")
     assert len(metrics) >= 2
 

@@ -7,6 +7,10 @@ cutoffs as (
     select * from {{ ref('int_feature_cutoffs') }}
 ),
 
+scoring as (
+    select distinct as_of_date from cutoffs
+),
+
 customers as (
     select * from {{ ref('int_customers_unified') }}
 ),
@@ -29,14 +33,20 @@ at_credit_openings as (
         credit_outcomes.customer_id,
         credit_outcomes.opened_date as feature_date
     from credit_outcomes
-    cross join (select distinct as_of_date from cutoffs) as scoring
+    cross join scoring
     where credit_outcomes.performance_end_date <= scoring.as_of_date
 ),
 
 final as (
-    select customer_id, feature_date from at_cutoffs
+    select
+        customer_id,
+        feature_date
+    from at_cutoffs
     union
-    select customer_id, feature_date from at_credit_openings
+    select
+        customer_id,
+        feature_date
+    from at_credit_openings
 )
 
 select * from final

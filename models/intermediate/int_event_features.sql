@@ -28,15 +28,15 @@ final as (
     select
         customer_id,
         feature_date,
-        min(days_before) as days_since_last_event,
         count(distinct case when days_before <= 30 then session_id end) as sessions_30d,
         count(distinct case when days_before <= 90 then session_id end) as sessions_90d,
         count(distinct session_id) as sessions_365d,
         sum(case when days_before <= 90 then 1 else 0 end) as events_90d,
         {%- for event_type in ['view', 'search', 'add_to_cart', 'favorite', 'checkout'] %}
         sum(case when days_before <= 90 and event_type = '{{ event_type }}' then 1 else 0 end)
-            as {{ event_type }}_events_90d{{ "," if not loop.last }}
+            as {{ event_type }}_events_90d,
         {%- endfor %}
+        min(days_before) as days_since_last_event
     from events_as_of
     group by customer_id, feature_date
 )

@@ -30,27 +30,31 @@ history as (
     group by extraction.extracted_at
 ),
 
+history_length as (
+    select
+        as_of_date,
+        first_order_date,
+        {{ dbt.datediff('first_order_date', 'as_of_date', 'day') }} as history_days
+    from history
+),
+
 label_window as (
     select
         as_of_date,
         first_order_date,
-        {{ dbt.datediff('first_order_date', 'as_of_date', 'day') }} as history_days,
+        history_days,
         {%- if var('training_label_days') %}
         {{ var('training_label_days') | int }} as label_window_days
         {%- else %}
         case
-            when {{ dbt.datediff('first_order_date', 'as_of_date', 'day') }}
-                >= {{ (n_label_windows + 1) * horizon }}
-                then {{ horizon }}
+            when history_days >= {{ (n_label_windows + 1) * horizon }} then {{ horizon }}
             else greatest(
                 {{ var('min_training_label_days') | int }},
-                cast(floor(
-                    {{ dbt.datediff('first_order_date', 'as_of_date', 'day') }} / {{ n_label_windows + 1 }}
-                ) as integer)
+                cast(floor(history_days / {{ n_label_windows + 1 }}) as integer)
             )
         end as label_window_days
         {%- endif %}
-    from history
+    from history_length
 ),
 
 windows as (

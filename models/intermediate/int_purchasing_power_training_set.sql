@@ -13,7 +13,8 @@ final as (
     select
         labels.window_index,
         labels.label_window_days,
-        labels.label_net_spend as label,
+        -- `label` is the ML package's name for the target.
+        labels.label_net_spend as label,  -- noqa: RF04
         features.*
     from labels
     inner join features

@@ -47,7 +47,7 @@ final as (
         cast(
             case with_status.score_status
                 when 'no_history'
-                    then 'No orders or credit yet: the portfolio default rate adjusted for profile only.'
+                    then 'No orders or credit yet: essentially the portfolio default rate.'
                 when 'thin_history'
                     then 'Fewer than {{ min_orders }} orders: mostly profile and early order behaviour.'
                 else 'Order, browsing and repayment history.'

@@ -7,7 +7,10 @@ predictions as (
 ),
 
 scoring_date as (
-    select as_of_date, horizon_days from {{ ref('int_feature_cutoffs') }}
+    select
+        as_of_date,
+        horizon_days
+    from {{ ref('int_feature_cutoffs') }}
     where window_index = 0
 ),
 

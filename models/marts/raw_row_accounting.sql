@@ -9,26 +9,45 @@ quarantine as (
     select * from {{ ref('quarantined_rows') }}
 ),
 
-counts as (
+raw_counts as (
     {%- for table in tables %}
     select
         '{{ table }}' as source_table,
         {{ "true" if shop_source_present(table) else "false" }} as is_source_present,
-        (select count(*) from {{ shop_source(table) }}) as raw_rows,
-        (select count(*) from {{ ref('stg_shop__' ~ table) }}) as clean_rows,
-        (select count(*) from quarantine where source_table = '{{ table }}') as quarantined_rows
+        count(*) as raw_rows
+    from {{ shop_source(table) }}
     {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
+clean_counts as (
+    {%- for table in tables %}
+    select
+        '{{ table }}' as source_table,
+        count(*) as clean_rows
+    from {{ ref('stg_shop__' ~ table) }}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+quarantine_counts as (
+    select
+        source_table,
+        count(*) as quarantined_rows
+    from quarantine
+    group by source_table
+),
+
 final as (
     select
-        cast(source_table as varchar) as source_table,
-        cast(is_source_present as boolean) as is_source_present,
-        cast(raw_rows as bigint) as raw_rows,
-        cast(clean_rows as bigint) as clean_rows,
-        cast(quarantined_rows as bigint) as quarantined_rows
-    from counts
+        cast(raw_counts.source_table as varchar) as source_table,
+        cast(raw_counts.is_source_present as boolean) as is_source_present,
+        cast(raw_counts.raw_rows as bigint) as raw_rows,
+        cast(clean_counts.clean_rows as bigint) as clean_rows,
+        cast(coalesce(quarantine_counts.quarantined_rows, 0) as bigint) as quarantined_rows
+    from raw_counts
+    inner join clean_counts on raw_counts.source_table = clean_counts.source_table
+    left join quarantine_counts on raw_counts.source_table = quarantine_counts.source_table
 )
 
 select * from final

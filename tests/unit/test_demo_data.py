@@ -409,8 +409,8 @@ def test_customer_truth_ranges(clean):
     assert (ct["churn_at"] > ct["signup_at"]).all()
     assert 3.5 < ct["purchase_rate_per_year"].mean() < 6
     assert 55 < ct["spend_level"].mean() < 85
-    assert ct["cancel_prob"].between(0.04, 0.08).all()
-    assert ct["return_prob"].between(0.05, 0.15).all()
+    assert ct["cancel_prob"].between(0.04, 0.10).all()
+    assert ct["return_prob"].between(0.05, 0.20).all()
     assert ct["refund_fraction_mean"].between(0.5, 1.0).all()
     assert (ct["instalment_propensity"] == 0).mean() > 0.3
     cu = clean["customers"]

@@ -269,8 +269,12 @@ def test_tiny_and_single_class_data():
 
 
 def test_invalid_inputs_raise():
-    with pytest.raises(ValueError, match="empty"):
-        credit.fit_and_evaluate(make_accounts(10).iloc[:0], PARAMS)
+    # No accounts at all (a shop without credit) is not an error: one note row, no champion.
+    empty = credit.fit_and_evaluate(make_accounts(10).iloc[:0], PARAMS).to_frame()
+    assert len(empty) == 1
+    assert not empty["is_champion"].any()
+    assert empty["model_blob"].isna().all()
+    assert "no matured credit accounts" in empty["note"].iloc[0]
     bad = make_accounts(10)
     bad.loc[0, "split"] = "holdout"
     with pytest.raises(ValueError, match="split"):

@@ -16,6 +16,10 @@ with whole seconds.
 
 Latent model (per customer i; r_i ~ N(0, 1) is the credit-risk latent)
 -------------------------------------------------------------------------
+Risk shows in behaviour about as strongly as in real instalment portfolios: late payments on earlier
+instalments, returns, discount hunting and cancellations all rise with r_i, so a behavioural
+scorecard can reach a Gini of roughly 0.4-0.6 while the oracle (true PD) stays above it.
+
 * signup_at: spread over [start, extracted_at) with exponential growth (density ∝ exp(1.1 u),
   u = fraction of the period): later years have more signups.
 * demographics: age = clip(40 + 13 z, 18, 85) with corr(z, r) = -0.3 (young -> riskier);
@@ -36,10 +40,10 @@ Latent model (per customer i; r_i ~ N(0, 1) is the credit-risk latent)
   have a product that cheap; each line takes the product of that category whose list price is
   nearest to the line's unit value, and unit_price is the line value / quantity rounded to cents
   (so unit_price is close to, not equal to, list_price), hence E[order_amount] = m_i up to cents.
-* discount_share d_i = 0.2 * sigmoid(-1.1 + 0.5 r + 0.8 ε): an order carries a discount with
+* discount_share d_i = 0.2 * sigmoid(-1.1 + 0.9 r + 0.6 ε): an order carries a discount with
   probability d_i / 0.2, of U(5 %, 35 %) of the gross.
-* cancel_prob c_i = 0.04 + 0.04 sigmoid(0.4 r + ε) (4-8 %); return_prob ρ_i = 0.05 + 0.10
-  sigmoid(0.6 r + ε) (5-15 % of delivered orders); a return refunds a fraction
+* cancel_prob c_i = 0.04 + 0.06 sigmoid(0.9 r + 0.7 ε) (4-10 %); return_prob ρ_i = 0.05 + 0.15
+  sigmoid(1.0 r + 0.7 ε) (5-20 % of delivered orders); a return refunds a fraction
   0.5 + 0.5 Beta(6 μ, 6 (1 - μ)) of the net value, with refund_fraction_mean_i = 0.5 + 0.5 μ_i,
   μ_i ~ Beta(6, 2).
 * instalment_propensity π_i: 0 for ~56 % of customers ("never": 0.45 r + 0.9 ε <= 0.15),
@@ -61,7 +65,7 @@ Latent model (per customer i; r_i ~ N(0, 1) is the credit-risk latent)
   Bernoulli(true_pd).  Defaulters miss instalment k* (uniform among those inside the 12-month
   window: k <= min(term, 10)) and every later one (unpaid, cured 60.5-150 days late, or partially
   paid); instalments before k* and all instalments of non-defaulters are settled 7 days early to
-  45 days late, late (5-45 days) with probability sigmoid(-2 + 1.1 r_i) (+0.25 before a default).
+  45 days late, late (5-45 days) with probability sigmoid(-1.6 + 1.6 r_i) (+0.25 before a default).
   Payments dated after extracted_at are NULL.
 
 The project's default rule (instalment settled iff paid_at is not null and amount_paid >=
@@ -442,14 +446,14 @@ def _customers(rng, ctx: _Context, first: int, m: int, x_prev: float):
     spend = np.exp(log_m)
     rate = 4.6 * rng.gamma(1.3, 1.0 / 1.3, m) * np.exp(-0.1 * r - 0.005)
     churn = signup + rng.exponential(2.0 * M.YEAR_DAYS, m)
-    discount_share = 0.2 * M.sigmoid(-1.1 + 0.5 * r + 0.8 * rng.standard_normal(m))
-    cancel_prob = 0.04 + 0.04 * M.sigmoid(0.4 * r + rng.standard_normal(m))
-    return_prob = 0.05 + 0.10 * M.sigmoid(0.6 * r + rng.standard_normal(m))
+    discount_share = 0.2 * M.sigmoid(-1.1 + 0.9 * r + 0.6 * rng.standard_normal(m))
+    cancel_prob = 0.04 + 0.06 * M.sigmoid(0.9 * r + 0.7 * rng.standard_normal(m))
+    return_prob = 0.05 + 0.15 * M.sigmoid(1.0 * r + 0.7 * rng.standard_normal(m))
     refund_mu = rng.beta(6.0, 2.0, m)
     refund_mean = M.REFUND_FRACTION_LOW + (1 - M.REFUND_FRACTION_LOW) * refund_mu
     ever = (0.45 * r + 0.9 * rng.standard_normal(m)) > 0.15
     instalment = np.where(ever, M.sigmoid(-0.75 + 0.5 * r + 0.7 * rng.standard_normal(m)), 0.0)
-    late_prob = M.sigmoid(-2.0 + 1.1 * r)
+    late_prob = M.sigmoid(-1.6 + 1.6 * r)
     review_prob = rng.beta(2.0, 11.0, m)
     browse_rate = (0.7 * rate + 0.8) * np.exp(0.5 * rng.standard_normal(m) - 0.125)
     conc = np.exp(-0.3 + 0.9 * rng.standard_normal(m))

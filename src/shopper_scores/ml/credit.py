@@ -115,7 +115,17 @@ SCORE_COLUMNS = [
 
 PD_CLIP = 1e-6
 OTHER_CATEGORY = "(other)"
-SCORECARD_PARAMS = {"logit_C": 1.0, "platt_C": 1.0, "woe_smoothing": 10.0, "max_iter": 1000}
+SCORECARD_PARAMS = {
+    "logit_C": 1.0,
+    "platt_C": 1.0,
+    "woe_smoothing": 10.0,
+    "max_iter": 1000,
+    # Scorecard practice: only features with some univariate power (information value), the
+    # strongest first, and none whose coefficient contradicts its WOE (signs must be negative,
+    # WOE being ln(good/bad)). Unselected features keep their bins with coefficient 0.
+    "min_information_value": 0.02,
+    "max_features": 20,
+}
 GBM_PARAMS = {
     "learning_rate": 0.05,
     "max_iter": 100,
@@ -387,9 +397,32 @@ def _fit_scorecard(frame: pd.DataFrame, spec: FeatureSpec, cfg: dict) -> tuple[C
     if len(y) == 0 or y.min() == y.max():
         card = CreditScorecard(spec, binnings, np.zeros(len(binnings)), _smoothed_logit(y), cfg["scaling"])
         return card, "training rows hold a single class: scorecard is the smoothed base rate"
-    lr = LogisticRegression(C=SCORECARD_PARAMS["logit_C"], max_iter=SCORECARD_PARAMS["max_iter"])
-    lr.fit(woe, y.astype(int))
-    return CreditScorecard(spec, binnings, lr.coef_[0], lr.intercept_[0], cfg["scaling"]), None
+    values = np.array([_information_value(b) for b in binnings])
+    ranked = [j for j in np.argsort(-values, kind="stable") if values[j] >= SCORECARD_PARAMS["min_information_value"]]
+    selected = ranked[: SCORECARD_PARAMS["max_features"]]
+    coef = np.zeros(len(binnings))
+    intercept = _smoothed_logit(y)
+    while selected:
+        lr = LogisticRegression(C=SCORECARD_PARAMS["logit_C"], max_iter=SCORECARD_PARAMS["max_iter"])
+        lr.fit(woe[:, selected], y.astype(int))
+        fitted = lr.coef_[0]
+        if (fitted <= 0).all():
+            coef[selected] = fitted
+            intercept = float(lr.intercept_[0])
+            break
+        # Drop the feature whose sign contradicts its WOE most, then refit.
+        selected = [j for k, j in enumerate(selected) if k != int(np.argmax(fitted))]
+    note = None if selected else "no feature passed the information-value and sign checks: base rate only"
+    return CreditScorecard(spec, binnings, coef, intercept, cfg["scaling"]), note
+
+
+def _information_value(binning: FeatureBinning) -> float:
+    """Information value of a fitted binning: sum over bins of (good share - bad share) * WOE."""
+    n_bad = binning.n_bad.astype(float)
+    n_good = binning.n_rows.astype(float) - n_bad
+    if n_bad.sum() == 0 or n_good.sum() == 0:
+        return 0.0
+    return float(np.sum((n_good / n_good.sum() - n_bad / n_bad.sum()) * binning.woe))
 
 
 def _fit_gbm(frame: pd.DataFrame, spec: FeatureSpec, cfg: dict) -> tuple[CalibratedGBM, str | None]:

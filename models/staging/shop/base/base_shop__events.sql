@@ -12,17 +12,13 @@ extraction as (
     select extracted_at from {{ ref('stg_shop__extraction_manifest') }}
 ),
 
-{% if has_customers -%}
 customer_status as (
     {{ parent_status('base_shop__customers', 'customer_id') }}
 ),
-{%- endif %}
 
-{% if has_products -%}
 product_status as (
     {{ parent_status('base_shop__products', 'product_id') }}
 ),
-{%- endif %}
 
 typed as (
     select
@@ -78,12 +74,8 @@ final as (
             ) }}
         ) as rejection_reason
     from ranked
-    {%- if has_customers %}
     left join customer_status on ranked.customer_id = customer_status.parent_key
-    {%- endif %}
-    {%- if has_products %}
     left join product_status on ranked.product_id = product_status.parent_key
-    {%- endif %}
 )
 
 select * from final

@@ -10,11 +10,9 @@ order_status as (
     {{ parent_status('base_shop__orders', 'order_id') }}
 ),
 
-{% if has_products -%}
 product_status as (
     {{ parent_status('base_shop__products', 'product_id') }}
 ),
-{%- endif %}
 
 typed as (
     select
@@ -71,9 +69,7 @@ final as (
         ) as rejection_reason
     from ranked
     left join order_status on ranked.order_id = order_status.parent_key
-    {%- if has_products %}
     left join product_status on ranked.product_id = product_status.parent_key
-    {%- endif %}
 )
 
 select * from final

@@ -7,13 +7,13 @@
     ('ordered_at', safe_timestamp('ordered_at')),
 ] -%}
 {%- for column in lifecycle -%}
-    {%- do unparseable_columns.append((column, safe_timestamp(column))) -%}
+{%- do unparseable_columns.append((column, safe_timestamp(column))) -%}
 {%- endfor -%}
 {%- set future_dated = ['typed.ordered_at > extraction.extracted_at'] -%}
 {%- set before_order = [] -%}
 {%- for column in lifecycle -%}
-    {%- do future_dated.append('typed.' ~ column ~ ' > extraction.extracted_at') -%}
-    {%- do before_order.append('typed.' ~ column ~ ' < typed.ordered_at') -%}
+{%- do future_dated.append('typed.' ~ column ~ ' > extraction.extracted_at') -%}
+{%- do before_order.append('typed.' ~ column ~ ' < typed.ordered_at') -%}
 {%- endfor -%}
 
 with
@@ -26,11 +26,9 @@ extraction as (
     select extracted_at from {{ ref('stg_shop__extraction_manifest') }}
 ),
 
-{% if has_customers -%}
 customer_status as (
     {{ parent_status('base_shop__customers', 'customer_id') }}
 ),
-{%- endif %}
 
 typed as (
     select
@@ -100,9 +98,7 @@ final as (
             ) }}
         ) as rejection_reason
     from ranked
-    {%- if has_customers %}
     left join customer_status on ranked.customer_id = customer_status.parent_key
-    {%- endif %}
 )
 
 select * from final

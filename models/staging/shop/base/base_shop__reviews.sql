@@ -10,11 +10,9 @@ extraction as (
     select extracted_at from {{ ref('stg_shop__extraction_manifest') }}
 ),
 
-{% if has_customers -%}
 customer_status as (
     {{ parent_status('base_shop__customers', 'customer_id') }}
 ),
-{%- endif %}
 
 order_status as (
     {{ parent_status('base_shop__orders', 'order_id') }}
@@ -76,9 +74,7 @@ final as (
             ) }}
         ) as rejection_reason
     from ranked
-    {%- if has_customers %}
     left join customer_status on ranked.customer_id = customer_status.parent_key
-    {%- endif %}
     left join order_status on ranked.order_id = order_status.parent_key
 )
 
