@@ -91,6 +91,7 @@ items, events or credit account and never pay by instalment.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -104,7 +105,15 @@ import pyarrow.parquet as pq
 
 from . import model as M
 
-GENERATOR_VERSION = "1"
+def _source_hash() -> str:
+    """Hash of the generator's own source, so changed code never reuses stale demo data."""
+    digest = hashlib.sha256()
+    for name in ("generator.py", "model.py"):
+        digest.update((Path(__file__).with_name(name)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+GENERATOR_VERSION = _source_hash()
 
 # ----------------------------------------------------------------------------- schemas
 _TS = pa.timestamp("us")

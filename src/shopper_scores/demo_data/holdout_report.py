@@ -64,9 +64,14 @@ def comparison_table(warehouse: Path, raw_dir: Path) -> pd.DataFrame:
     metrics = _read(
         warehouse,
         """
+        -- model_metrics keeps every version ever scored; report the ones of the latest build.
         select * from main.model_metrics
         where split = 'test'
-            and as_of_date = (select max(as_of_date) from main.model_metrics)
+            and model_version in (
+                select model_version from ml.ml_purchasing_power_training
+                union all
+                select model_version from ml.ml_credit_training
+            )
         order by model_family desc, model_name
         """,
     )
