@@ -66,6 +66,7 @@ from .features import (
     select_features,
     to_date,
     to_float,
+    training_log_frame,
 )
 from .metrics import regression_metrics
 from .versioning import model_version
@@ -235,18 +236,7 @@ class TrainingResult:
     feature_names: list[str] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
-        records = [{col: row.get(col) for col in RESULT_COLUMNS} for row in self.rows]
-        frame = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
-        for col in METRIC_COLUMNS:
-            frame[col] = frame[col].astype(float)
-        frame["n_train"] = frame["n_train"].astype("int64")
-        frame["n_eval"] = frame["n_eval"].astype("int64")
-        frame["is_champion"] = frame["is_champion"].astype(bool)
-        for col in ("model_name", "model_version", "stage"):
-            frame[col] = frame[col].astype(object)
-        for col in ("as_of_date", "train_feature_dates", "eval_feature_date", "note", "model_blob"):
-            frame[col] = pd.Series([row.get(col) for row in self.rows], dtype=object, index=frame.index)
-        return frame
+        return training_log_frame(self.rows, RESULT_COLUMNS, METRIC_COLUMNS)
 
 
 # --------------------------------------------------------------------------- protocol
