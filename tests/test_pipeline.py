@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from shopper_scores.demo_data import holdout_report
+from shopper_scores.ml import credit, purchasing_power
 
 from .conftest import query
 
@@ -54,6 +55,26 @@ def test_scores_are_in_range_and_banded(built_warehouse):
     with_reason = credit[credit["reason_1_feature"].notna()]
     assert len(with_reason) > 0.5 * len(credit)
     assert with_reason["reason_1_text"].notna().all()
+
+
+def test_credit_model_uses_no_excluded_or_protected_feature(built_warehouse):
+    excluded = {"age_years", "region", "city_tier", "gender"}  # var credit_excluded_features + gender
+    reasons = query(
+        built_warehouse,
+        """
+        select reason_1_feature as feature from main.credit_scores
+        union select reason_2_feature from main.credit_scores
+        union select reason_3_feature from main.credit_scores
+        """,
+    )["feature"].dropna()
+    assert len(reasons) > 0
+    assert not set(reasons) & excluded
+    blob = query(built_warehouse, "select model_blob from ml.ml_credit_training where stage = 'final' and is_champion")
+    points = credit.scorecard_points(blob["model_blob"].iloc[0])
+    assert not set(points["feature"]) & excluded
+    # The purchasing-power model may use profile attributes, but never gender.
+    blob = query(built_warehouse, "select model_blob from ml.ml_purchasing_power_training where stage = 'final' and is_champion")
+    assert "gender" not in purchasing_power.load_model(blob["model_blob"].iloc[0]).spec.names
 
 
 def test_model_versions_are_content_hashes(built_warehouse):
