@@ -77,6 +77,24 @@ def test_credit_model_uses_no_excluded_or_protected_feature(built_warehouse):
     assert "gender" not in purchasing_power.load_model(blob["model_blob"].iloc[0]).spec.names
 
 
+def test_reasons_never_call_a_missing_value_high(built_warehouse):
+    # A customer without instalments due has no late-payment share: a reason on it must say that
+    # there is no history, not that the share is high.
+    wrong = query(
+        built_warehouse,
+        """
+        select count(*) as n
+        from main.credit_scores as c
+        inner join main.user_features as f using (customer_id, as_of_date)
+        cross join (select reason_text from reference.credit_reason_codes
+                    where feature_name = 'late_instalment_share') as r
+        where f.instalments_due = 0
+            and r.reason_text in (c.reason_1_text, c.reason_2_text, c.reason_3_text)
+        """,
+    )["n"].iloc[0]
+    assert wrong == 0
+
+
 def test_model_versions_are_content_hashes(built_warehouse):
     metrics = query(built_warehouse, "select * from main.model_metrics")
     assert metrics["model_version"].str.fullmatch(r"[0-9a-f]{16}").all()

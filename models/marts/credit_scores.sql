@@ -1,7 +1,8 @@
 -- Credit risk of every customer at as_of_date: the calibrated probability that a credit account
 -- opened today by the customer defaults (var credit_default_dpd+ days past due within
 -- var credit_performance_months), its score and grade, the top 3 reasons and how much history the
--- score rests on.
+-- score rests on. A reason code 'feature:missing' means the customer has no value for that factor
+-- yet (e.g. no instalment history): its text says so rather than calling the value high or low.
 {%- set min_orders = var('credit_min_orders_for_full_history') | int %}
 
 with
@@ -53,12 +54,27 @@ final as (
                 else 'Order, browsing and repayment history.'
             end as varchar
         ) as score_basis,
-        cast(with_status.reason_code_1 as varchar) as reason_1_feature,
-        cast(reason_1.reason_text as varchar) as reason_1_text,
-        cast(with_status.reason_code_2 as varchar) as reason_2_feature,
-        cast(reason_2.reason_text as varchar) as reason_2_text,
-        cast(with_status.reason_code_3 as varchar) as reason_3_feature,
-        cast(reason_3.reason_text as varchar) as reason_3_text,
+        cast({{ dbt.split_part('with_status.reason_code_1', "':'", 1) }} as varchar) as reason_1_feature,
+        cast(
+            case
+                when with_status.reason_code_1 like '%:missing' then reason_1.missing_reason_text
+                else reason_1.reason_text
+            end as varchar
+        ) as reason_1_text,
+        cast({{ dbt.split_part('with_status.reason_code_2', "':'", 1) }} as varchar) as reason_2_feature,
+        cast(
+            case
+                when with_status.reason_code_2 like '%:missing' then reason_2.missing_reason_text
+                else reason_2.reason_text
+            end as varchar
+        ) as reason_2_text,
+        cast({{ dbt.split_part('with_status.reason_code_3', "':'", 1) }} as varchar) as reason_3_feature,
+        cast(
+            case
+                when with_status.reason_code_3 like '%:missing' then reason_3.missing_reason_text
+                else reason_3.reason_text
+            end as varchar
+        ) as reason_3_text,
         cast(with_status.model_name as varchar) as model_name,
         cast(with_status.model_version as varchar) as model_version
     from with_status
@@ -66,9 +82,12 @@ final as (
         on
             with_status.credit_score >= grades.min_score
             and with_status.credit_score < grades.max_score_exclusive
-    left join reasons as reason_1 on with_status.reason_code_1 = reason_1.feature_name
-    left join reasons as reason_2 on with_status.reason_code_2 = reason_2.feature_name
-    left join reasons as reason_3 on with_status.reason_code_3 = reason_3.feature_name
+    left join reasons as reason_1
+        on {{ dbt.split_part('with_status.reason_code_1', "':'", 1) }} = reason_1.feature_name
+    left join reasons as reason_2
+        on {{ dbt.split_part('with_status.reason_code_2', "':'", 1) }} = reason_2.feature_name
+    left join reasons as reason_3
+        on {{ dbt.split_part('with_status.reason_code_3', "':'", 1) }} = reason_3.feature_name
 )
 
 select * from final

@@ -164,7 +164,7 @@ def test_reason_codes_are_feature_names_and_follow_points(result, scored, accoun
     names = set(result.feature_names)
     for k in (1, 2, 3):
         codes = scored[f"reason_code_{k}"]
-        assert codes.dropna().isin(names).all()
+        assert codes.dropna().str.removesuffix(credit.MISSING_SUFFIX).isin(names).all()
     codes = scored[["reason_code_1", "reason_code_2", "reason_code_3"]]
     # no duplicates within a row, None only after the codes
     for r in codes.itertuples(index=False):
@@ -180,10 +180,31 @@ def test_reason_codes_are_feature_names_and_follow_points(result, scored, accoun
         for j, binning in enumerate(card.binnings):
             pts = table[table.feature == binning.feature].points.to_numpy()
             shortfall[binning.feature] = pts.max() - pts[bins[i, j]]
-        expected = [f for f, s in sorted(shortfall.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
+        missing = {b.feature: bins[i, j] == len(b.labels) - 1 for j, b in enumerate(card.binnings)}
+        expected = [f + (credit.MISSING_SUFFIX if missing[f] else "")
+                    for f, s in sorted(shortfall.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
                     if round(s, 9) > 0][:3]
         expected += [None] * (3 - len(expected))
         assert codes.iloc[i].tolist() == expected
+
+
+def test_a_reason_resting_on_a_missing_value_says_so(result):
+    card = credit.load_scorecard(result.model_blob)
+    table = credit.scorecard_points(result.model_blob)
+    # A feature whose missing bin scores worst of its bins: a customer with that value missing and
+    # every other feature at its best bin gets exactly that reason, marked ':missing'.
+    worst_missing = [
+        b.feature for b in card.binnings
+        if (pts := table[table.feature == b.feature].points.to_numpy())[-1] < pts.max() - 1e-9
+    ]
+    if not worst_missing:
+        pytest.skip("no feature whose missing bin is below its best bin in this fit")
+    feature = worst_missing[0]
+    best = np.array([[int(np.argmax(table[table.feature == b.feature].points.to_numpy()))
+                      for b in card.binnings]])
+    j = [b.feature for b in card.binnings].index(feature)
+    best[0, j] = len(card.binnings[j].labels) - 1
+    assert card.reason_codes(best)[0][0] == feature + credit.MISSING_SUFFIX
 
 
 def test_scorecard_points_add_up_to_score(result, scored, accounts):

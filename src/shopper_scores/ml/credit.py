@@ -116,6 +116,7 @@ SCORE_COLUMNS = [
 
 PD_CLIP = 1e-6
 OTHER_CATEGORY = "(other)"
+MISSING_SUFFIX = ":missing"  # appended to a reason code whose feature value is missing
 SCORECARD_PARAMS = {
     "logit_C": 1.0,
     "platt_C": 1.0,
@@ -344,7 +345,8 @@ class CreditScorecard:
         return [-factor * self.platt_b * self.coef[j] * b.woe for j, b in enumerate(self.binnings)]
 
     def reason_codes(self, bins: np.ndarray, n_codes: int = 3) -> list[list[str | None]]:
-        """Top ``n_codes`` features by positive points shortfall per row (ties by name)."""
+        """Top ``n_codes`` features by positive points shortfall per row (ties by name); a
+        feature whose value is missing for the row is reported as ``name:missing``."""
         n = bins.shape[0]
         codes: list[list[str | None]] = [[None] * n for _ in range(n_codes)]
         if n == 0 or not self.binnings:
@@ -358,8 +360,15 @@ class CreditScorecard:
         shortfall = shortfall[:, by_name]
         order = np.argsort(-shortfall, axis=1, kind="stable")[:, :n_codes]
         top = np.take_along_axis(shortfall, order, axis=1)
+        # A reason that rests on a missing value says so ("late_instalment_share:missing"): a
+        # customer without instalments has no late share, and must not be told it is high.
+        missing_bin = np.array([b.n_bins - 1 for b in self.binnings])[by_name]
+        is_missing = np.take_along_axis(bins[:, by_name] == missing_bin, order, axis=1)
         for k in range(order.shape[1]):
-            codes[k] = [str(names[j]) if v > 0 else None for j, v in zip(order[:, k], top[:, k])]
+            codes[k] = [
+                (str(names[j]) + (MISSING_SUFFIX if m else "")) if v > 0 else None
+                for j, v, m in zip(order[:, k], top[:, k], is_missing[:, k])
+            ]
         return codes
 
 
