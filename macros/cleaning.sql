@@ -16,18 +16,44 @@
 {%- endmacro %}
 
 
+{% macro safe_cast(column, type) -%}
+    {#- A cast that gives null instead of failing, so staging can quarantine what does not parse.
+        (dbt-duckdb's dbt.safe_cast renders a plain cast, which fails the whole model.) -#}
+    {{ return(adapter.dispatch('safe_cast', 'shopper_scores')(column, type)) }}
+{%- endmacro %}
+
+{% macro default__safe_cast(column, type) -%}
+    {{ dbt.safe_cast(column, type) }}
+{%- endmacro %}
+
+{% macro duckdb__safe_cast(column, type) -%}
+    try_cast({{ column }} as {{ type }})
+{%- endmacro %}
+
+
 {% macro safe_timestamp(column) -%}
-    {{ dbt.safe_cast(column, api.Column.translate_type('timestamp')) }}
+    {{ return(adapter.dispatch('safe_timestamp', 'shopper_scores')(column)) }}
+{%- endmacro %}
+
+{% macro default__safe_timestamp(column) -%}
+    {{ safe_cast(column, api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
+
+{% macro duckdb__safe_timestamp(column) -%}
+    {#- Through timestamptz, so a value with a UTC offset ('2024-01-01T10:00:00+02:00') becomes
+        its UTC wall time (08:00) and a naive value is read as UTC (the profile sets
+        TimeZone=UTC). A direct cast to timestamp would silently drop the offset. -#}
+    try_cast(try_cast({{ column }} as timestamptz) as timestamp)
 {%- endmacro %}
 
 
 {% macro safe_number(column) -%}
-    {{ dbt.safe_cast(column, 'double') }}
+    {{ safe_cast(column, 'double') }}
 {%- endmacro %}
 
 
 {% macro safe_integer(column) -%}
-    {{ dbt.safe_cast(column, api.Column.translate_type('integer')) }}
+    {{ safe_cast(column, api.Column.translate_type('integer')) }}
 {%- endmacro %}
 
 

@@ -28,11 +28,25 @@
 {% macro shop_source(table_name) -%}
     {#- source() is always called so lineage shows the dependency, present or not. -#}
     {%- set relation = source('shop', table_name) -%}
-    {%- if raw_file_exists(table_name) -%}
+    {%- if raw_file_exists(table_name) and var('raw_file_format') == 'csv' -%}
+        {{ read_raw_csv(raw_file_path(table_name)) }}
+    {%- elif raw_file_exists(table_name) -%}
         {{ relation }}
     {%- else -%}
         ({{ empty_shop_source(table_name) }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro read_raw_csv(path) -%}
+    {{ return(adapter.dispatch('read_raw_csv', 'shopper_scores')(path)) }}
+{%- endmacro %}
+
+{% macro duckdb__read_raw_csv(path) -%}
+    {#- Every CSV value is read as text: a sniffed type would make one bad value ('n/a' in an
+        amount column) fail the whole read. Staging casts each value safely and quarantines
+        what does not parse (unparseable_value). -#}
+    read_csv('{{ path }}', header = true, all_varchar = true)
 {%- endmacro %}
 
 

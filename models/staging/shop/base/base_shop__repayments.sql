@@ -16,13 +16,13 @@ typed as (
     select
         {{ clean_id('credit_account_id') }} as credit_account_id,
         {{ safe_integer('installment_number') }} as installment_number,
-        {{ dbt.safe_cast('due_date', 'date') }} as due_date,
+        {{ safe_cast('due_date', 'date') }} as due_date,
         {{ safe_number('amount_due') }} as amount_due,
         {{ safe_timestamp('paid_at') }} as paid_at,
         {{ safe_number('amount_paid') }} as amount_paid,
         {{ unparseable([
             ('installment_number', safe_integer('installment_number')),
-            ('due_date', dbt.safe_cast('due_date', 'date')),
+            ('due_date', safe_cast('due_date', 'date')),
             ('amount_due', safe_number('amount_due')),
             ('paid_at', safe_timestamp('paid_at')),
             ('amount_paid', safe_number('amount_paid')),
