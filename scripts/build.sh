@@ -14,9 +14,13 @@ fi
 
 warehouse="${SHOPPER_SCORES_DUCKDB_PATH:-warehouse/shopper_scores.duckdb}"
 mkdir -p "$(dirname "$warehouse")"
+# DuckDB allows one writer or many readers: say so clearly if a session holds the warehouse open.
+python -m shopper_scores.warehouse check "$warehouse"
 dbt build --vars "{raw_data_path: '$raw_dir'}" "$@"
+# Only after a successful build: refresh the snapshot BI tools read (builds never lock it).
+python -m shopper_scores.warehouse publish "$warehouse"
 
+snapshot="${warehouse%.duckdb}_bi.duckdb"
 echo
-echo "== done. Score tables are in $warehouse (schema main). Try:"
-echo "   duckdb -readonly $warehouse \"select * from credit_scores limit 5\""
-echo "   .venv/bin/python -c \"import duckdb; print(duckdb.connect('$warehouse', read_only=True).sql('select * from purchasing_power_scores limit 5'))\""
+echo "== done. Score tables are in $warehouse (schema main); BI tools read $snapshot. Try:"
+echo "   bash scripts/query.sh \"select * from credit_scores limit 5\""
