@@ -54,27 +54,16 @@ final as (
                 else 'Order, browsing and repayment history.'
             end as varchar
         ) as score_basis,
-        cast({{ dbt.split_part('with_status.reason_code_1', "':'", 1) }} as varchar) as reason_1_feature,
+        {%- for k in [1, 2, 3] %}
+        cast({{ dbt.split_part('with_status.reason_code_' ~ k, "':'", 1) }} as varchar)
+            as reason_{{ k }}_feature,
         cast(
             case
-                when with_status.reason_code_1 like '%:missing' then reason_1.missing_reason_text
-                else reason_1.reason_text
+                when with_status.reason_code_{{ k }} like '%:missing' then reason_{{ k }}.missing_reason_text
+                else reason_{{ k }}.reason_text
             end as varchar
-        ) as reason_1_text,
-        cast({{ dbt.split_part('with_status.reason_code_2', "':'", 1) }} as varchar) as reason_2_feature,
-        cast(
-            case
-                when with_status.reason_code_2 like '%:missing' then reason_2.missing_reason_text
-                else reason_2.reason_text
-            end as varchar
-        ) as reason_2_text,
-        cast({{ dbt.split_part('with_status.reason_code_3', "':'", 1) }} as varchar) as reason_3_feature,
-        cast(
-            case
-                when with_status.reason_code_3 like '%:missing' then reason_3.missing_reason_text
-                else reason_3.reason_text
-            end as varchar
-        ) as reason_3_text,
+        ) as reason_{{ k }}_text,
+        {%- endfor %}
         cast(with_status.model_name as varchar) as model_name,
         cast(with_status.model_version as varchar) as model_version
     from with_status
@@ -82,12 +71,10 @@ final as (
         on
             with_status.credit_score >= grades.min_score
             and with_status.credit_score < grades.max_score_exclusive
-    left join reasons as reason_1
-        on {{ dbt.split_part('with_status.reason_code_1', "':'", 1) }} = reason_1.feature_name
-    left join reasons as reason_2
-        on {{ dbt.split_part('with_status.reason_code_2', "':'", 1) }} = reason_2.feature_name
-    left join reasons as reason_3
-        on {{ dbt.split_part('with_status.reason_code_3', "':'", 1) }} = reason_3.feature_name
+    {%- for k in [1, 2, 3] %}
+    left join reasons as reason_{{ k }}
+        on {{ dbt.split_part('with_status.reason_code_' ~ k, "':'", 1) }} = reason_{{ k }}.feature_name
+    {%- endfor %}
 )
 
 select * from final
