@@ -7,6 +7,7 @@ Modules
 * :mod:`~shopper_scores.ml.features` -- generic feature selection and frame preparation.
 * :mod:`~shopper_scores.ml.purchasing_power` -- future-spend regressor (fit, evaluate, score).
 * :mod:`~shopper_scores.ml.credit` -- probability-of-default scorecard (fit, evaluate, score).
+* :mod:`~shopper_scores.ml.training_log` -- the per-(model, stage) training log both return.
 
 The protected attribute ``gender`` is never used as a feature by any model in
 this package; it is kept in the data for fairness monitoring only.

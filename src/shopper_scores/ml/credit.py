@@ -54,7 +54,8 @@ kept in the data for fairness monitoring only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -73,9 +74,9 @@ from .features import (
     prepare_features,
     select_features,
     to_date,
-    training_log_frame,
 )
 from .metrics import classification_metrics
+from .training_log import TrainingLog
 from .versioning import model_version
 
 __all__ = [
@@ -461,17 +462,12 @@ def _calibrate(model, frame: pd.DataFrame) -> str | None:
 
 
 @dataclass
-class TrainingResult:
+class TrainingResult(TrainingLog):
     """Metrics table of one credit training run plus the final scorecard."""
 
-    as_of_date: object
-    rows: list[dict] = field(default_factory=list)
     champion: str = SCORECARD
-    model_blob: str | None = None
-    feature_names: list[str] = field(default_factory=list)
-
-    def to_frame(self) -> pd.DataFrame:
-        return training_log_frame(self.rows, RESULT_COLUMNS, METRIC_COLUMNS)
+    columns: ClassVar[list[str]] = RESULT_COLUMNS
+    metric_columns: ClassVar[list[str]] = METRIC_COLUMNS
 
 
 # --------------------------------------------------------------------------- protocol

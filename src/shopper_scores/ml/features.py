@@ -43,7 +43,6 @@ __all__ = [
     "encode_blob",
     "decode_blob",
     "ordinal_encoding",
-    "training_log_frame",
 ]
 
 NON_FEATURE_COLUMNS = frozenset(
@@ -239,20 +238,3 @@ def ordinal_encoding(spec: FeatureSpec) -> tuple[ColumnTransformer, list[bool] |
     mask = [True] * len(spec.categorical) + [False] * len(spec.numeric)
     return ColumnTransformer(transformers, remainder="drop"), (mask if spec.categorical else None)
 
-
-def training_log_frame(rows: list[dict], columns: list[str], metric_columns: list[str]) -> pd.DataFrame:
-    """The training log of a model family as a typed frame (one row per model and stage):
-    metrics as floats, sizes as int64, is_champion as bool, text and dates as objects (None
-    where empty, so DuckDB stores NULL rather than NaN)."""
-    records = [{col: row.get(col) for col in columns} for row in rows]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    for col in metric_columns:
-        frame[col] = frame[col].astype(float)
-    frame["n_train"] = frame["n_train"].astype("int64")
-    frame["n_eval"] = frame["n_eval"].astype("int64")
-    frame["is_champion"] = frame["is_champion"].astype(bool)
-    for col in ("model_name", "model_version", "stage"):
-        frame[col] = frame[col].astype(object)
-    for col in ("as_of_date", "train_feature_dates", "eval_feature_date", "note", "model_blob"):
-        frame[col] = pd.Series([row.get(col) for row in rows], dtype=object, index=frame.index)
-    return frame

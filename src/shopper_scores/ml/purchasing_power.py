@@ -44,7 +44,8 @@ the data for fairness monitoring only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -66,9 +67,9 @@ from .features import (
     select_features,
     to_date,
     to_float,
-    training_log_frame,
 )
 from .metrics import regression_metrics
+from .training_log import TrainingLog
 from .versioning import model_version
 
 __all__ = [
@@ -226,17 +227,12 @@ def _naive_prediction(frame: pd.DataFrame, horizon_days: float) -> np.ndarray | 
 
 
 @dataclass
-class TrainingResult:
+class TrainingResult(TrainingLog):
     """Metrics table of one training run plus the final champion."""
 
-    as_of_date: object
-    rows: list[dict] = field(default_factory=list)
     champion: str = GBM
-    model_blob: str | None = None
-    feature_names: list[str] = field(default_factory=list)
-
-    def to_frame(self) -> pd.DataFrame:
-        return training_log_frame(self.rows, RESULT_COLUMNS, METRIC_COLUMNS)
+    columns: ClassVar[list[str]] = RESULT_COLUMNS
+    metric_columns: ClassVar[list[str]] = METRIC_COLUMNS
 
 
 # --------------------------------------------------------------------------- protocol
