@@ -16,10 +16,8 @@ def model(dbt, session):
         "base_odds": float(dbt.config.get("credit_base_odds")),
         "points_to_double_odds": float(dbt.config.get("credit_points_to_double_odds")),
         "random_seed": int(dbt.config.get("random_seed")),
+        # dbt registers only config.get calls written plainly like these (see README "Stack").
+        "excluded_features": dbt.config.get("credit_excluded_features"),
     }
-    # dbt only sees config.get calls written plainly like this one (see README "Stack").
-    excluded_setting = dbt.config.get("credit_excluded_features")
-    excluded = [name.strip() for name in (excluded_setting or "").split(",") if name.strip()]
     training = dbt.ref("int_credit_training_set").df()
-    training = training.drop(columns=[name for name in excluded if name in training.columns])
     return credit.fit_and_evaluate(training, params).to_frame()

@@ -117,6 +117,14 @@ def test_features_exclude_protected_and_meta(result):
     assert set(card.feature_names) == FEATURES
 
 
+def test_excluded_features_are_not_used(accounts):
+    # As dbt passes the var: comma-separated text.
+    result = credit.fit_and_evaluate(accounts, {**PARAMS, "excluded_features": "region, city_tier"})
+    assert set(result.feature_names) == FEATURES - {"region", "city_tier"}
+    points = credit.scorecard_points(result.model_blob)
+    assert not set(points["feature"]) & {"region", "city_tier"}
+
+
 def test_deterministic(accounts, frame):
     again = credit.fit_and_evaluate(accounts.copy(), PARAMS).to_frame()
     pd.testing.assert_frame_equal(frame, again)

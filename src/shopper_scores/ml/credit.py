@@ -481,8 +481,12 @@ def _check_params(params: dict) -> dict:
         raise ValueError("n_bins must be >= 1")
     if not 0 <= min_bin_share < 1:
         raise ValueError("min_bin_share must lie in [0, 1)")
+    excluded = params.get("excluded_features", ())
+    if isinstance(excluded, str):  # dbt passes vars as text: "age_years,region"
+        excluded = excluded.split(",")
     return {
         "as_of_date": to_date(params.get("as_of_date")),
+        "excluded_features": sorted({name.strip() for name in excluded if name.strip()}),
         "random_seed": int(params.get("random_seed", 42)),
         "n_bins": n_bins,
         "min_bin_share": min_bin_share,
@@ -539,7 +543,8 @@ def no_model_result(params: dict, reason: str) -> TrainingResult:
 def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     """Fit, calibrate, evaluate and refit the credit models (see the module docstring).
 
-    ``params``: ``as_of_date``, ``base_score`` (600), ``base_odds`` (50),
+    ``params``: ``as_of_date``, ``excluded_features`` (names, or comma-separated text, of
+    features the model must not use), ``base_score`` (600), ``base_odds`` (50),
     ``points_to_double_odds`` (20), ``random_seed`` (42), ``n_bins`` (6),
     ``min_bin_share`` (0.05).
     """
@@ -562,7 +567,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     if unknown:
         raise ValueError(f"credit: unknown split value(s) {unknown}; expected {list(SPLITS)}")
 
-    spec = select_features(data)
+    spec = select_features(data, excluded=cfg["excluded_features"])
     if not spec.names:
         raise ValueError("credit: the training frame has no feature columns")
     parts = {s: data[split == s].reset_index(drop=True) for s in SPLITS}

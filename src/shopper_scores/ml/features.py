@@ -105,12 +105,17 @@ class FeatureSpec:
         return f"FeatureSpec(numeric={self.numeric!r}, categorical={self.categorical!r})"
 
 
-def select_features(frame: pd.DataFrame) -> FeatureSpec:
-    """Split the usable feature columns of ``frame`` into numeric and categorical (sorted by name)."""
+def select_features(frame: pd.DataFrame, excluded=()) -> FeatureSpec:
+    """Split the usable feature columns of ``frame`` into numeric and categorical (sorted by name).
+
+    ``excluded`` names further columns a model must not use (e.g. the credit model's
+    ``excluded_features``), on top of the meta columns and protected attributes.
+    """
     numeric: list[str] = []
     categorical: list[str] = []
+    also_excluded = {str(name).lower() for name in excluded}
     for name in frame.columns:
-        if _is_excluded(name):
+        if _is_excluded(name) or str(name).lower() in also_excluded:
             continue
         if frame[name].isna().all():
             # Nothing to learn from (e.g. a source table the shop does not have).
