@@ -7,16 +7,16 @@
 {%- endmacro %}
 
 
-{% macro raw_file_exists(table_name) -%}
-    {{ return(adapter.dispatch('raw_file_exists', 'shopper_scores')(table_name)) }}
+{% macro shop_source_present(table_name) -%}
+    {{ return(adapter.dispatch('shop_source_present', 'shopper_scores')(table_name)) }}
 {%- endmacro %}
 
-{% macro default__raw_file_exists(table_name) -%}
+{% macro default__shop_source_present(table_name) -%}
     {#- Adapters without a file system view (warehouse tables) treat every source as present. -#}
     {{ return(true) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_file_exists(table_name) -%}
+{% macro duckdb__shop_source_present(table_name) -%}
     {%- if not execute -%}
         {{ return(true) }}
     {%- endif -%}
@@ -28,12 +28,12 @@
 {% macro shop_source(table_name) -%}
     {#- source() is always called so lineage shows the dependency, present or not. -#}
     {%- set relation = source('shop', table_name) -%}
-    {%- if raw_file_exists(table_name) and var('raw_file_format') == 'csv' -%}
-        {{ read_raw_csv(raw_file_path(table_name)) }}
-    {%- elif raw_file_exists(table_name) -%}
-        {{ relation }}
-    {%- else -%}
+    {%- if not shop_source_present(table_name) -%}
         ({{ empty_shop_source(table_name) }})
+    {%- elif var('raw_file_format') == 'csv' -%}
+        {{ read_raw_csv(raw_file_path(table_name)) }}
+    {%- else -%}
+        {{ relation }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -47,11 +47,6 @@
         amount column) fail the whole read. Staging casts each value safely and quarantines
         what does not parse (unparseable_value). -#}
     read_csv('{{ path }}', header = true, all_varchar = true)
-{%- endmacro %}
-
-
-{% macro shop_source_present(table_name) -%}
-    {{ return(raw_file_exists(table_name)) }}
 {%- endmacro %}
 
 
@@ -69,7 +64,7 @@
 {% macro check_raw_inputs() -%}
     {#- Runs before every dbt run/build: fail early, with a message a user can act on. -#}
     {%- if execute and flags.WHICH in ('run', 'build', 'test') -%}
-        {%- if not raw_file_exists('orders') -%}
+        {%- if not shop_source_present('orders') -%}
             {{ exceptions.raise_compiler_error(
                 "shopper_scores: no raw orders file at '" ~ raw_file_path('orders') ~ "'. "
                 ~ "orders is the only mandatory raw table; point var raw_data_path at the directory "
