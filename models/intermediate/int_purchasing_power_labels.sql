@@ -29,46 +29,41 @@ windows as (
     inner join population on cutoffs.feature_date = population.feature_date
 ),
 
-spend as (
+orders_in_windows as (
     select
         windows.customer_id,
         windows.feature_date,
-        sum(
-            case
-                when
-                    orders.ordered_at >= windows.feature_date
-                    and orders.ordered_at < windows.label_end_date
-                    and not coalesce(orders.cancelled_at < windows.label_end_date, false)
-                    then orders.order_amount - orders.discount_amount
-                else 0
-            end
-        )
-        - sum(
-            case
-                when
-                    orders.returned_at >= windows.feature_date
-                    and orders.returned_at < windows.label_end_date
-                    then orders.refund_amount
-                else 0
-            end
-        ) as net_spend_in_window,
-        sum(
-            case
-                when
-                    orders.ordered_at >= windows.feature_date
-                    and orders.ordered_at < windows.label_end_date
-                    and not coalesce(orders.cancelled_at < windows.label_end_date, false)
-                    then 1
-                else 0
-            end
-        ) as orders_in_window
+        coalesce(
+            orders.ordered_at >= windows.feature_date
+            and orders.ordered_at < windows.label_end_date
+            and not coalesce(orders.cancelled_at < windows.label_end_date, false),
+            false
+        ) as is_counted,
+        orders.order_amount - orders.discount_amount as order_net_amount,
+        case
+            when
+                orders.returned_at >= windows.feature_date
+                and orders.returned_at < windows.label_end_date
+                then orders.refund_amount
+            else 0
+        end as refund_in_window
     from windows
     inner join orders
         on
             windows.customer_id = orders.customer_id
             and orders.ordered_at < windows.label_end_date
             and (orders.ordered_at >= windows.feature_date or orders.returned_at >= windows.feature_date)
-    group by windows.customer_id, windows.feature_date
+),
+
+spend as (
+    select
+        customer_id,
+        feature_date,
+        sum(case when is_counted then order_net_amount else 0 end) - sum(refund_in_window)
+            as net_spend_in_window,
+        sum(case when is_counted then 1 else 0 end) as orders_in_window
+    from orders_in_windows
+    group by customer_id, feature_date
 ),
 
 final as (
