@@ -20,7 +20,6 @@ dbt build --vars "{raw_data_path: '$raw_dir'}" "$@"
 # Only after a successful build: refresh the snapshot BI tools read (builds never lock it).
 python -m shopper_scores.warehouse publish "$warehouse"
 
-snapshot="${warehouse%.duckdb}_bi.duckdb"
 echo
-echo "== done. Score tables are in $warehouse (schema main); BI tools read $snapshot. Try:"
+echo "== done. Score tables are in $warehouse (schema main); BI tools read the snapshot above. Try:"
 echo "   bash scripts/query.sh \"select * from credit_scores limit 5\""
