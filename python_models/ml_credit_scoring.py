@@ -3,6 +3,7 @@
 import pandas as pd
 
 from shopper_scores.ml import credit
+from shopper_scores.ml.scoring import score_in_batches
 
 
 def model(dbt, session):
@@ -24,10 +25,8 @@ def model(dbt, session):
         "points_to_double_odds": float(dbt.config.get("credit_points_to_double_odds")),
     }
     batch_size = int(dbt.config.get("scoring_batch_rows"))
-    scored = []
-    for batch in dbt.ref("user_features").to_arrow_reader(batch_size):
-        scored.append(credit.score(blob, batch.to_pandas(), params))
-    scores = pd.concat(scored, ignore_index=True)
-    scores["model_name"] = champion["model_name"].iloc[0]
-    scores["model_version"] = champion["model_version"].iloc[0]
-    return scores
+    return score_in_batches(
+        dbt.ref("user_features").to_arrow_reader(batch_size),
+        lambda features: credit.score(blob, features, params),
+        champion.iloc[0],
+    )

@@ -3,9 +3,8 @@
 Features are streamed in Arrow batches so memory stays bounded with many customers.
 """
 
-import pandas as pd
-
 from shopper_scores.ml import purchasing_power
+from shopper_scores.ml.scoring import score_in_batches
 
 
 def model(dbt, session):
@@ -22,10 +21,8 @@ def model(dbt, session):
         )
     blob = champion["model_blob"].iloc[0]
     batch_size = int(dbt.config.get("scoring_batch_rows"))
-    scored = []
-    for batch in dbt.ref("user_features").to_arrow_reader(batch_size):
-        scored.append(purchasing_power.score(blob, batch.to_pandas()))
-    scores = pd.concat(scored, ignore_index=True)
-    scores["model_name"] = champion["model_name"].iloc[0]
-    scores["model_version"] = champion["model_version"].iloc[0]
-    return scores
+    return score_in_batches(
+        dbt.ref("user_features").to_arrow_reader(batch_size),
+        lambda features: purchasing_power.score(blob, features),
+        champion.iloc[0],
+    )

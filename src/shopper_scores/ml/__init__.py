@@ -8,6 +8,7 @@ Modules
 * :mod:`~shopper_scores.ml.purchasing_power` -- future-spend regressor (fit, evaluate, score).
 * :mod:`~shopper_scores.ml.credit` -- probability-of-default scorecard (fit, evaluate, score).
 * :mod:`~shopper_scores.ml.training_log` -- the per-(model, stage) training log both return.
+* :mod:`~shopper_scores.ml.scoring` -- batch scoring used by the dbt scoring models.
 
 The protected attribute ``gender`` is never used as a feature by any model in
 this package; it is kept in the data for fairness monitoring only.

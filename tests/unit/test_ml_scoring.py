@@ -1,0 +1,24 @@
+"""score_in_batches scores every batch and tags rows with the champion."""
+
+import pandas as pd
+import pyarrow as pa
+
+from shopper_scores.ml.scoring import score_in_batches
+
+
+def test_every_batch_is_scored_and_tagged():
+    table = pa.table({"customer_id": [str(i) for i in range(10)], "x": list(range(10))})
+    batches = table.to_batches(max_chunksize=3)
+    assert len(batches) == 4
+    seen = []
+
+    def score(features):
+        seen.append(len(features))
+        return pd.DataFrame({"customer_id": features["customer_id"], "score": features["x"] * 2})
+
+    champion = pd.Series({"model_name": "m", "model_version": "abc"})
+    scores = score_in_batches(batches, score, champion)
+    assert seen == [3, 3, 3, 1]
+    assert scores["customer_id"].tolist() == [str(i) for i in range(10)]
+    assert scores["score"].tolist() == [2 * i for i in range(10)]
+    assert set(scores["model_name"]) == {"m"} and set(scores["model_version"]) == {"abc"}
