@@ -19,22 +19,22 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
 def _run(command: list[str], env: dict) -> tuple[float, float]:
     """Run a child process; return (wall seconds, peak RSS of the child in GB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # ru_maxrss is the largest child so far (kB on Linux): a run that stays under an earlier
     # child's peak reports that peak, so sizes are run smallest first.
-    return elapsed, max(peak, before) / 1024**2
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
 
 
 def main() -> None:
@@ -57,7 +57,6 @@ def main() -> None:
                               "--customers", str(n), "--seed", "42"], env)
         build_s, build_gb = _run([str(BIN / "dbt"), "build", "--vars", f"{{raw_data_path: '{raw}'}}",
                                   "--target-path", str(work / f"target_{n}"), "--log-path", str(work / f"logs_{n}")], env)
-        import pyarrow.parquet as pq
         orders = pq.ParquetFile(raw / "orders.parquet").metadata.num_rows
         events = pq.ParquetFile(raw / "events.parquet").metadata.num_rows
         print(f"| {n:,} | {orders:,} | {events:,} | {gen_s:.1f} | {gen_gb:.2f} | {build_s:.1f} | {build_gb:.2f} |", flush=True)
