@@ -76,7 +76,7 @@ from .features import (
     to_date,
 )
 from .metrics import classification_metrics
-from .training_log import TrainingLog
+from .training_log import TrainingLog, join_notes
 from .versioning import model_version
 
 __all__ = [
@@ -513,11 +513,6 @@ def _version_params(name: str, cfg: dict) -> dict:
     return common
 
 
-def _join_notes(*notes) -> str | None:
-    kept = [n for n in notes if n]
-    return "; ".join(kept) if kept else None
-
-
 def no_model_result(params: dict, reason: str) -> TrainingResult:
     """A training log with a single, non-champion 'final' row whose note says why there is no
     model (e.g. a shop without instalment credit). Scoring then yields no credit scores."""
@@ -608,7 +603,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
         for name, fitter in ((SCORECARD, _fit_scorecard), (GBM, _fit_gbm)):
             model, note = fitter(train, spec, cfg)
             cal_note = _calibrate(model, calib)
-            models[name], model_notes[name] = model, _join_notes(note, calib_note, cal_note)
+            models[name], model_notes[name] = model, join_notes(note, calib_note, cal_note)
         base_rate = float(np.clip(train["is_default"].mean(), PD_CLIP, 1 - PD_CLIP))
         models[BASE_RATE], model_notes[BASE_RATE] = base_rate, "training default rate"
 
@@ -635,7 +630,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
                     notes = [stage_note, model_notes[name]]
                 if name == SCORECARD and stage == "validation":
                     notes.append("champion by design (explainable scorecard); credit_gbm is a challenger")
-                row["note"] = _join_notes(*notes)
+                row["note"] = join_notes(*notes)
             rows.append(row)
 
     # ---- final: refit the champion on train + validation, calibrate on test
@@ -656,7 +651,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     result.model_blob = encode_blob(card)
     final_row.update({
         "model_blob": result.model_blob,
-        "note": _join_notes(*final_notes, note, cal_note,
+        "note": join_notes(*final_notes, note, cal_note,
                             "refit on train+validation, calibrated on test; no held-out evaluation (see stage 'test')"),
     })
     rows.append(final_row)
@@ -668,10 +663,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
 
 
 def load_scorecard(model_blob: str) -> CreditScorecard:
-    model = decode_blob(model_blob)
-    if not isinstance(model, CreditScorecard):
-        raise ValueError("model_blob does not hold a credit scorecard")
-    return model
+    return decode_blob(model_blob, expected=CreditScorecard)
 
 
 def score(model_blob: str, features: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:

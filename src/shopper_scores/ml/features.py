@@ -208,14 +208,18 @@ def encode_blob(obj) -> str:
     return base64.b64encode(pickle.dumps(obj, protocol=_PICKLE_PROTOCOL)).decode("ascii")
 
 
-def decode_blob(blob: str):
-    """Inverse of :func:`encode_blob`.  Only decode blobs this project wrote (pickle)."""
+def decode_blob(blob: str, expected: type | None = None):
+    """Inverse of :func:`encode_blob`; with ``expected``, the object must be of that type.
+    Only decode blobs this project wrote (pickle)."""
     if not isinstance(blob, (str, bytes)) or len(blob) == 0:
         raise ValueError("model_blob must be a non-empty base64 string")
     try:
-        return pickle.loads(base64.b64decode(blob, validate=True))
+        obj = pickle.loads(base64.b64decode(blob, validate=True))
     except Exception as exc:  # malformed base64 / pickle: one clear error type
         raise ValueError(f"model_blob could not be decoded: {exc}") from exc
+    if expected is not None and not isinstance(obj, expected):
+        raise ValueError(f"model_blob holds a {type(obj).__name__}, not a {expected.__name__}")
+    return obj
 
 
 def ordinal_encoding(spec: FeatureSpec) -> tuple[ColumnTransformer, list[bool] | None]:

@@ -69,7 +69,7 @@ from .features import (
     to_float,
 )
 from .metrics import regression_metrics
-from .training_log import TrainingLog
+from .training_log import TrainingLog, join_notes
 from .versioning import model_version
 
 __all__ = [
@@ -293,11 +293,6 @@ def _empty_metrics() -> dict:
     return {col: math.nan for col in METRIC_COLUMNS}
 
 
-def _join_notes(*notes) -> str | None:
-    kept = [n for n in notes if n]
-    return "; ".join(kept) if kept else None
-
-
 def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     """Fit, choose, test and refit the purchasing-power models.
 
@@ -390,7 +385,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
                     row.update({col: m[col] for col in METRIC_COLUMNS})
                     scores[name] = m
                 notes.append(model_note)
-            row["note"] = _join_notes(*notes)
+            row["note"] = join_notes(*notes)
             rows.append(row)
         return rows, scores
 
@@ -417,11 +412,11 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     for row in validation_rows + test_rows:
         row["is_champion"] = row["model_name"] == champion
         if row["is_champion"] and row["stage"] == "validation" and not champion_note:
-            row["note"] = _join_notes(row["note"], f"champion: best {metric} on this window")
+            row["note"] = join_notes(row["note"], f"champion: best {metric} on this window")
         if row["is_champion"] and champion_note:
-            row["note"] = _join_notes(row["note"], champion_note)
+            row["note"] = join_notes(row["note"], champion_note)
         if row["stage"] == "test" and row["n_train"] > 0 and row["n_eval"] > 0:
-            row["note"] = _join_notes(row["note"], "test window played no part in fitting or choosing")
+            row["note"] = join_notes(row["note"], "test window played no part in fitting or choosing")
 
     # ---- final: refit the champion on the most recent K windows
     final_windows = _stage_windows(available, range(1, 1 + k))
@@ -439,7 +434,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     final_row.update({
         "is_champion": True,
         "model_blob": result.model_blob,
-        "note": _join_notes(final_note, model_note, champion_note,
+        "note": join_notes(final_note, model_note, champion_note,
                             "refit for scoring; no held-out evaluation (see stage 'test')"),
     })
     result.rows = validation_rows + test_rows + [final_row]
@@ -450,10 +445,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
 
 
 def load_model(model_blob: str) -> PurchasingPowerModel:
-    model = decode_blob(model_blob)
-    if not isinstance(model, PurchasingPowerModel):
-        raise ValueError("model_blob does not hold a purchasing-power model")
-    return model
+    return decode_blob(model_blob, expected=PurchasingPowerModel)
 
 
 def score(model_blob: str, features: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,12 @@ from typing import ClassVar
 import pandas as pd
 
 
+def join_notes(*notes) -> str | None:
+    """The non-empty notes joined with '; ' (None when there are none)."""
+    kept = [n for n in notes if n]
+    return "; ".join(kept) if kept else None
+
+
 @dataclass
 class TrainingLog:
     """Rows of one training run; subclasses name their columns and default champion."""
