@@ -11,9 +11,13 @@
 {%- endmacro %}
 
 
-{% macro parent_reason_checks(alias, child_key, unknown_reason) -%}
-    {{ return([
-        (unknown_reason, child_key ~ " is not null and " ~ alias ~ ".parent_key is null"),
-        ("parent_quarantined", alias ~ ".has_clean_row = 0"),
-    ]) }}
+{#- Without the parent source, an unknown key cannot be judged, so only the quarantine check runs
+    (it finds nothing, the parent being empty); the join stays so the SQL has one shape either way. -#}
+{% macro parent_reason_checks(alias, child_key, unknown_reason, parent_present=true) -%}
+    {%- set checks = [] -%}
+    {%- if parent_present -%}
+        {%- do checks.append((unknown_reason, child_key ~ " is not null and " ~ alias ~ ".parent_key is null")) -%}
+    {%- endif -%}
+    {%- do checks.append(("parent_quarantined", alias ~ ".has_clean_row = 0")) -%}
+    {{ return(checks) }}
 {%- endmacro %}

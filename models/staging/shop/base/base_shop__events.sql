@@ -67,10 +67,8 @@ final as (
             ranked.row_level_reason,
             {{ first_failing_reason(
                 [('duplicate', 'ranked.duplicate_rank > 1')]
-                + (parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer')
-                   if has_customers else [])
-                + (parent_reason_checks('product_status', 'ranked.product_id', 'unknown_product')
-                   if has_products else [])
+                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
+                + parent_reason_checks('product_status', 'ranked.product_id', 'unknown_product', has_products)
             ) }}
         ) as rejection_reason
     from ranked

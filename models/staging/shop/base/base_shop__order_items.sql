@@ -63,8 +63,7 @@ final as (
             {{ first_failing_reason(
                 [('duplicate', 'ranked.duplicate_rank > 1')]
                 + parent_reason_checks('order_status', 'ranked.order_id', 'unknown_order')
-                + (parent_reason_checks('product_status', 'ranked.product_id', 'unknown_product')
-                   if has_products else [])
+                + parent_reason_checks('product_status', 'ranked.product_id', 'unknown_product', has_products)
             ) }}
         ) as rejection_reason
     from ranked

@@ -93,8 +93,7 @@ final as (
             ranked.row_level_reason,
             {{ first_failing_reason(
                 [('duplicate', 'ranked.duplicate_rank > 1')]
-                + (parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer')
-                   if has_customers else [])
+                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
             ) }}
         ) as rejection_reason
     from ranked

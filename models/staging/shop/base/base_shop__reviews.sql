@@ -68,8 +68,7 @@ final as (
             ranked.row_level_reason,
             {{ first_failing_reason(
                 [('duplicate', 'ranked.duplicate_rank > 1')]
-                + (parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer')
-                   if has_customers else [])
+                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
                 + parent_reason_checks('order_status', 'ranked.order_id', 'unknown_order')
             ) }}
         ) as rejection_reason
