@@ -15,7 +15,7 @@ stage          fit on windows        evaluated   purpose
 validation     3 .. 2+K              2           choose the champion (selection_metric)
 test           2 .. 1+K              1           report quality; played no part in the
                                                  fitting or the choice
-final          1 .. K                --          refit the champion for scoring
+final          1 .. K                --          refit every candidate; the champion scores
 =============  ====================  ==========  =====================================
 
 No stage ever sees a window later (smaller index) than the table allows.  A
@@ -418,7 +418,8 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
         if row["stage"] == "test" and row["n_train"] > 0 and row["n_eval"] > 0:
             row["note"] = join_notes(row["note"], "test window played no part in fitting or choosing")
 
-    # ---- final: refit the champion on the most recent K windows
+    # ---- final: refit every candidate on the most recent K windows; the champion scores, the
+    # others are kept beside it (benchmarks and a later registry can score them identically)
     final_windows = _stage_windows(available, range(1, 1 + k))
     final_note = None
     if not final_windows:
@@ -428,16 +429,22 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     elif len(final_windows) < k:
         final_note = f"short history: refit on window(s) {_window_label(final_windows)} of 1..{k}"
     final_train = rows_of(final_windows)
-    final_model, model_note = _fit_candidate(champion, final_train, spec, seed)
-    final_row = base_row(champion, "final", final_train, None)
-    result.model_blob = encode_blob(final_model)
-    final_row.update({
-        "is_champion": True,
-        "model_blob": result.model_blob,
-        "note": join_notes(final_note, model_note, champion_note,
-                            "refit for scoring; no held-out evaluation (see stage 'test')"),
-    })
-    result.rows = validation_rows + test_rows + [final_row]
+    final_rows = []
+    for name in CANDIDATES:
+        final_model, model_note = _fit_candidate(name, final_train, spec, seed)
+        final_row = base_row(name, "final", final_train, None)
+        blob = encode_blob(final_model)
+        is_champion = name == champion
+        if is_champion:
+            result.model_blob = blob
+        final_row.update({
+            "is_champion": is_champion,
+            "model_blob": blob,
+            "note": join_notes(final_note, model_note, champion_note if is_champion else None,
+                                "refit for scoring; no held-out evaluation (see stage 'test')"),
+        })
+        final_rows.append(final_row)
+    result.rows = validation_rows + test_rows + final_rows
     return result
 
 
