@@ -10,11 +10,14 @@ matured cohort), ``is_default`` (0/1) and the features.
 Models
 ------
 * ``credit_scorecard_logit`` -- the explainable champion, always.  Per-feature
-  binning fitted on the training rows (quantile bins for numerics, missing
-  values in their own bin; categories as bins with rare ones pooled into
-  ``(other)``), smoothed weight of evidence (WOE) per bin, an L2 logistic
-  regression on the WOE columns, then Platt calibration (a logistic
-  regression on the model's logit).
+  binning fitted on the training rows: up to 20 quantile pre-bins for numerics
+  (missing values in their own bin), categories ordered by bad rate (rare ones
+  pooled into ``(other)``), every pre-bin holding at least ``min_bin_share`` of
+  the rows; pre-bins merged into at most ``n_bins`` groups whose bad rate is
+  monotone or has a single peak / valley, keeping the most information value.
+  Then smoothed weight of evidence (WOE) per bin, an L2 logistic regression on
+  the WOE columns, then Platt calibration (a logistic regression on the
+  model's logit).
 * ``credit_gbm`` -- challenger, ``HistGradientBoostingClassifier`` with the
   same Platt calibration.  Compared in the metrics table, never champion.
 * ``credit_base_rate`` -- the training default rate for every account.
@@ -28,6 +31,9 @@ Stages
   split played no part in fitting, calibrating or choosing.
 * ``final``: the champion refit on train + validation and calibrated on test;
   its pickled scorecard is attached to this row only.
+
+:func:`fit_model` runs the same fit + calibration step outside this protocol
+(e.g. on a cross-validation fold; ``bench/credit_cv.py``).
 
 Missing splits degrade gracefully with a ``note`` (e.g. no validation rows:
 calibrate on train).  No labelled rows at all raise ``ValueError``.
@@ -92,6 +98,7 @@ __all__ = [
     "FeatureBinning",
     "TrainingResult",
     "fit_and_evaluate",
+    "fit_model",
     "load_scorecard",
     "score",
     "scorecard_points",
@@ -128,6 +135,9 @@ SCORECARD_PARAMS = {
     # WOE being ln(good/bad)). Unselected features keep their bins with coefficient 0.
     "min_information_value": 0.02,
     "max_features": 20,
+    # Binning: numerics start from up to this many quantile pre-bins; pre-bins (and categories)
+    # are merged into at most n_bins groups with a monotone or single-peaked bad rate (_fit_binning).
+    "max_prebins": 20,
 }
 GBM_PARAMS = {
     "learning_rate": 0.05,
@@ -185,14 +195,17 @@ class FeatureBinning:
 
     Numeric: right-closed intervals ``(-inf, e1], (e1, e2], ..., (ek, inf)``
     followed by a ``(missing)`` bin.  Categorical: the kept categories
-    (sorted), ``(other)`` for rare and unseen ones, then ``(missing)``.
+    (sorted), each in the bin ``groups[i]`` (default: a bin of its own; a
+    group's label lists its categories), ``(other)`` for rare and unseen ones,
+    then ``(missing)``.
     """
 
-    def __init__(self, feature: str, kind: str, edges=None, categories=None):
+    def __init__(self, feature: str, kind: str, edges=None, categories=None, groups=None):
         self.feature = feature
         self.kind = kind
         self.edges = np.asarray(edges if edges is not None else [], dtype=float)
         self.categories = list(categories or [])
+        self.groups = list(range(len(self.categories)) if groups is None else groups)
         self.woe = np.zeros(self.n_bins)
         self.n_rows = np.zeros(self.n_bins, dtype=np.int64)
         self.n_bad = np.zeros(self.n_bins, dtype=np.int64)
@@ -201,7 +214,11 @@ class FeatureBinning:
     def n_bins(self) -> int:
         if self.kind == "numeric":
             return len(self.edges) + 2
-        return len(self.categories) + 2
+        return self._n_groups + 2
+
+    @property
+    def _n_groups(self) -> int:
+        return max(self.groups) + 1 if self.groups else 0
 
     @property
     def labels(self) -> list[str]:
@@ -212,7 +229,10 @@ class FeatureBinning:
                 for lo, hi in zip(bounds[:-1], bounds[1:])
             ]
             return [*intervals, MISSING_CATEGORY]
-        return [*self.categories, OTHER_CATEGORY, MISSING_CATEGORY]
+        members: list[list[str]] = [[] for _ in range(self._n_groups)]
+        for category, group in zip(self.categories, self.groups):
+            members[group].append(category)
+        return [*(", ".join(m) for m in members), OTHER_CATEGORY, MISSING_CATEGORY]
 
     def assign(self, values: np.ndarray) -> np.ndarray:
         """Bin index of every value (values as produced by ``prepare_features``)."""
@@ -220,8 +240,8 @@ class FeatureBinning:
             x = np.asarray(values, dtype=float)
             idx = np.searchsorted(self.edges, x, side="left")
             return np.where(np.isnan(x), len(self.edges) + 1, idx).astype(np.int64)
-        lookup = {c: i for i, c in enumerate(self.categories)}
-        other, missing = len(self.categories), len(self.categories) + 1
+        lookup = dict(zip(self.categories, self.groups))
+        other, missing = self._n_groups, self._n_groups + 1
         return np.array(
             [missing if v == MISSING_CATEGORY else lookup.get(v, other) for v in values],
             dtype=np.int64,
@@ -250,22 +270,102 @@ def _merge_small_numeric_bins(edges: np.ndarray, x: np.ndarray, min_count: float
     return np.asarray(edges, dtype=float)
 
 
-def _fit_binning(feature: str, kind: str, values: np.ndarray, n_bins: int, min_bin_share: float) -> FeatureBinning:
+def _iv_terms(rows: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Information value of each bin, with half-row pseudo-counts (no infinite terms)."""
+    good = rows - bad
+    g = (good + 0.5) / (good.sum() + 0.5 * len(rows))
+    b = (bad + 0.5) / (bad.sum() + 0.5 * len(rows))
+    return (g - b) * np.log(g / b)
+
+
+def _pool_violators(rows: np.ndarray, bad: np.ndarray, direction: float) -> list[list[float]]:
+    """Pool adjacent pre-bins until the bad rate rises (direction 1) or falls (-1) along the
+    order.  Blocks are ``[rows, bad, number of pre-bins]``."""
+    blocks: list[list[float]] = []
+    for r, b in zip(rows.astype(float), bad.astype(float)):
+        blocks.append([r, b, 1])
+        while len(blocks) > 1 and direction * (
+            blocks[-2][1] / max(blocks[-2][0], 1.0) - blocks[-1][1] / max(blocks[-1][0], 1.0)
+        ) > 1e-12:
+            last = blocks.pop()
+            blocks[-1] = [x + y for x, y in zip(blocks[-1], last)]
+    return blocks
+
+
+def _trend_blocks(rows: np.ndarray, bad: np.ndarray):
+    """Candidate groupings: bad rate rising, falling, then every peak and valley (rising then
+    falling / falling then rising, turning after pre-bin k)."""
+    for direction in (1.0, -1.0):
+        yield _pool_violators(rows, bad, direction)
+    for k in range(1, len(rows)):
+        for direction in (1.0, -1.0):
+            yield _pool_violators(rows[:k], bad[:k], direction) + _pool_violators(rows[k:], bad[k:], -direction)
+
+
+def _merge_ordered_bins(rows: np.ndarray, bad: np.ndarray, max_bins: int) -> np.ndarray:
+    """Supervised merging of ordered pre-bins into at most ``max_bins`` consecutive groups.
+
+    For each trend of :func:`_trend_blocks`, adjacent pre-bins that contradict it are pooled
+    (pool-adjacent-violators), then the adjacent pair whose merge loses the least information
+    value is merged until ``max_bins`` remain.  The grouping that keeps the most information
+    value wins (earlier candidates on ties: monotone before peaks/valleys).  Returns the group
+    index of every pre-bin.  Deterministic: ties go to the leftmost pair.
+    """
+    best_iv, best_groups = -np.inf, np.zeros(len(rows), dtype=np.int64)
+    for blocks in _trend_blocks(rows, bad):
+        while len(blocks) > max(max_bins, 1):
+            r = np.array([blk[0] for blk in blocks])
+            b = np.array([blk[1] for blk in blocks])
+            terms = _iv_terms(r, b)
+            losses = [
+                terms[i] + terms[i + 1]
+                - _iv_terms(np.r_[r[:i], r[i] + r[i + 1], r[i + 2:]], np.r_[b[:i], b[i] + b[i + 1], b[i + 2:]])[i]
+                for i in range(len(blocks) - 1)
+            ]
+            i = int(np.argmin(np.round(losses, 12)))
+            blocks[i:i + 2] = [[x + y for x, y in zip(blocks[i], blocks[i + 1])]]
+        value = float(_iv_terms(np.array([blk[0] for blk in blocks]), np.array([blk[1] for blk in blocks])).sum())
+        if value > best_iv + 1e-12:
+            best_iv = value
+            best_groups = np.repeat(np.arange(len(blocks)), [int(blk[2]) for blk in blocks])
+    return best_groups
+
+
+def _fit_binning(feature: str, kind: str, values: np.ndarray, y: np.ndarray, n_bins: int,
+                 min_bin_share: float) -> FeatureBinning:
+    """Bins of one feature: up to ``max_prebins`` quantile pre-bins (numerics) or the categories
+    holding at least ``min_bin_share`` of the rows (categoricals, in order of bad rate), each
+    pre-bin at least ``min_bin_share`` of the rows, merged into at most ``n_bins`` groups whose
+    bad rate is monotone or has one peak / valley (see :func:`_merge_ordered_bins`)."""
     n_total = len(values)
     min_count = min_bin_share * n_total
+    y = np.asarray(y, dtype=float)
     if kind == "numeric":
         x = np.asarray(values, dtype=float)
-        observed = x[~np.isnan(x)]
+        observed_mask = ~np.isnan(x)
+        observed = x[observed_mask]
         if observed.size == 0 or n_bins < 2:
             return FeatureBinning(feature, "numeric", edges=[])
-        quantiles = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+        n_prebins = max(n_bins, SCORECARD_PARAMS["max_prebins"])
+        quantiles = np.linspace(0.0, 1.0, n_prebins + 1)[1:-1]
         edges = np.unique(np.quantile(observed, quantiles, method="lower"))
         edges = edges[edges < observed.max()]  # no empty top bin
         edges = _merge_small_numeric_bins(edges, observed, min_count)
-        return FeatureBinning(feature, "numeric", edges=edges)
-    counts = pd.Series(values[values != MISSING_CATEGORY], dtype=object).value_counts()
-    kept = sorted(str(c) for c, n in counts.items() if n >= min_count and n > 0)
-    return FeatureBinning(feature, "categorical", categories=kept)
+        prebin = np.searchsorted(edges, observed, side="left")
+        rows = np.bincount(prebin, minlength=len(edges) + 1)
+        bad = np.bincount(prebin, weights=y[observed_mask], minlength=len(edges) + 1)
+        groups = _merge_ordered_bins(rows, bad, n_bins)
+        return FeatureBinning(feature, "numeric", edges=edges[np.flatnonzero(np.diff(groups))])
+    present = values != MISSING_CATEGORY
+    stats = pd.DataFrame({"c": values[present].astype(str), "y": y[present]}).groupby("c")["y"].agg(["size", "sum"])
+    stats = stats[(stats["size"] >= min_count) & (stats["size"] > 0)]
+    kept = sorted(stats.index)
+    if not kept:
+        return FeatureBinning(feature, "categorical")
+    by_rate = stats.assign(rate=stats["sum"] / stats["size"]).reset_index().sort_values(["rate", "c"], kind="stable")
+    groups = _merge_ordered_bins(by_rate["size"].to_numpy(), by_rate["sum"].to_numpy(), max(n_bins, 1))
+    group_of = dict(zip(by_rate["c"], groups))
+    return FeatureBinning(feature, "categorical", categories=kept, groups=[int(group_of[c]) for c in kept])
 
 
 def _fit_woe(binning: FeatureBinning, bins: np.ndarray, y: np.ndarray, smoothing: float) -> None:
@@ -399,7 +499,7 @@ def _fit_scorecard(frame: pd.DataFrame, spec: FeatureSpec, cfg: dict) -> tuple[C
     for name in spec.names:
         kind = "numeric" if name in spec.numeric else "categorical"
         values = X[name].to_numpy()
-        binning = _fit_binning(name, kind, values, cfg["n_bins"], cfg["min_bin_share"])
+        binning = _fit_binning(name, kind, values, y, cfg["n_bins"], cfg["min_bin_share"])
         bins = binning.assign(values)
         _fit_woe(binning, bins, y, SCORECARD_PARAMS["woe_smoothing"])
         binnings.append(binning)
@@ -456,6 +556,61 @@ def _calibrate(model, frame: pd.DataFrame) -> str | None:
     a, b, note = _fit_platt(model.logit(frame), frame["is_default"].to_numpy(dtype=int))
     model.platt_a, model.platt_b = a, b
     return note
+
+
+_FITTERS = {SCORECARD: _fit_scorecard, GBM: _fit_gbm}
+
+
+def _fit_calibrated(name: str, fit: pd.DataFrame, spec: FeatureSpec, cfg: dict,
+                    calibration: pd.DataFrame) -> tuple:
+    """Fit model ``name`` on ``fit`` and Platt-calibrate it on ``calibration``: the one fitting
+    step of every stage of :func:`fit_and_evaluate` and of :func:`fit_model`.
+    Returns the model, the fit's note and the calibration's note."""
+    model, note = _FITTERS[name](fit, spec, cfg)
+    return model, note, _calibrate(model, calibration)
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``is_default`` as int 0/1; rows without a known outcome dropped."""
+    if "is_default" not in frame.columns:
+        raise ValueError("credit: training frame lacks required column 'is_default'")
+    data = frame.copy()
+    data["is_default"] = pd.to_numeric(data["is_default"].astype(object), errors="coerce")
+    data = data[data["is_default"].notna()].reset_index(drop=True)
+    if not data["is_default"].isin([0, 1]).all():
+        raise ValueError("credit: is_default must be 0/1")
+    data["is_default"] = data["is_default"].astype(int)
+    return data
+
+
+def fit_model(name: str, frame: pd.DataFrame, params: dict | None = None,
+              calibration: pd.DataFrame | None = None):
+    """Fit one credit model on ``frame`` outside the out-of-time protocol (e.g. a
+    cross-validation fold): the same binning, WOE, feature selection, logistic regression
+    (``SCORECARD``) or histogram GBM (``GBM``) and Platt calibration that every stage of
+    :func:`fit_and_evaluate` runs.
+
+    ``frame``: ``is_default`` (0/1) plus feature columns (selected as in
+    :func:`fit_and_evaluate`; meta columns, protected attributes and ``excluded_features``
+    are never features).  ``calibration``: the rows the Platt calibrator is fitted on;
+    ``None`` calibrates on ``frame`` itself (in-sample).  ``params`` as for
+    :func:`fit_and_evaluate`.  Returns the fitted model (``predict_pd``; a
+    :class:`CreditScorecard` also has ``bin_points`` and ``reason_codes``) with the fit's
+    notes in its ``note`` attribute.
+    """
+    if name not in _FITTERS:
+        raise ValueError(f"credit: unknown model {name!r}; expected one of {sorted(_FITTERS)}")
+    cfg = _check_params(params or {})
+    data = _labelled(frame)
+    if len(data) == 0:
+        raise ValueError("credit: no training rows with a known default outcome -- nothing to fit on")
+    spec = select_features(data, excluded=cfg["excluded_features"])
+    if not spec.names:
+        raise ValueError("credit: the training frame has no feature columns")
+    calib = data if calibration is None else _labelled(calibration)
+    model, note, cal_note = _fit_calibrated(name, data, spec, cfg, calib)
+    model.note = join_notes(note, cal_note)
+    return model
 
 
 # --------------------------------------------------------------------------- result
@@ -549,14 +704,9 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     for col in ("split", "is_default", "feature_date"):
         if col not in training.columns:
             raise ValueError(f"credit: training frame lacks required column {col!r}")
-    data = training.copy()
-    data["is_default"] = pd.to_numeric(data["is_default"].astype(object), errors="coerce")
-    data = data[data["is_default"].notna()].reset_index(drop=True)
+    data = _labelled(training)
     if len(data) == 0:
         raise ValueError("credit: no training rows with a known default outcome -- nothing to fit on")
-    if not data["is_default"].isin([0, 1]).all():
-        raise ValueError("credit: is_default must be 0/1")
-    data["is_default"] = data["is_default"].astype(int)
     split = data["split"].astype(object).where(data["split"].notna(), None)
     unknown = sorted({str(s) for s in split if s not in SPLITS})
     if unknown:
@@ -600,9 +750,8 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     calib = valid if len(valid) else train
     calib_note = None if len(valid) else "no validation rows: Platt calibration fitted on train (in-sample)"
     if len(train):
-        for name, fitter in ((SCORECARD, _fit_scorecard), (GBM, _fit_gbm)):
-            model, note = fitter(train, spec, cfg)
-            cal_note = _calibrate(model, calib)
+        for name in _FITTERS:
+            model, note, cal_note = _fit_calibrated(name, train, spec, cfg, calib)
             models[name], model_notes[name] = model, join_notes(note, calib_note, cal_note)
         base_rate = float(np.clip(train["is_default"].mean(), PD_CLIP, 1 - PD_CLIP))
         models[BASE_RATE], model_notes[BASE_RATE] = base_rate, "training default rate"
@@ -644,8 +793,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     else:
         final_calib = fit
         final_notes.append("no held-out test rows for calibration: Platt calibration fitted in-sample")
-    card, note = _fit_scorecard(fit, spec, cfg)
-    cal_note = _calibrate(card, final_calib)
+    card, note, cal_note = _fit_calibrated(SCORECARD, fit, spec, cfg, final_calib)
     final_row = base_row(SCORECARD, "final", fit, final_calib, None)
     card.version = final_row["model_version"]
     result.model_blob = encode_blob(card)
