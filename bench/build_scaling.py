@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from shopper_scores.dbt_runner import PROJECT_DIR, dbt_command, dbt_env
+
 BIN = Path(sys.executable).parent
 
 
@@ -51,12 +52,10 @@ def main() -> None:
     for n in sorted(args.customers):
         raw = work / f"raw_{n}"
         warehouse = work / f"warehouse_{n}.duckdb"
-        env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
-               "SHOPPER_SCORES_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = dbt_env(warehouse)
         gen_s, gen_gb = _run([str(BIN / "python"), "-m", "shopper_scores.demo_data", "--out", str(raw),
                               "--customers", str(n), "--seed", "42"], env)
-        build_s, build_gb = _run([str(BIN / "dbt"), "build", "--vars", f"{{raw_data_path: '{raw}'}}",
-                                  "--target-path", str(work / f"target_{n}"), "--log-path", str(work / f"logs_{n}")], env)
+        build_s, build_gb = _run(dbt_command(["build"], raw_dir=raw, work_dir=work / f"dbt_{n}"), env)
         orders = pq.ParquetFile(raw / "orders.parquet").metadata.num_rows
         events = pq.ParquetFile(raw / "events.parquet").metadata.num_rows
         print(f"| {n:,} | {orders:,} | {events:,} | {gen_s:.1f} | {gen_gb:.2f} | {build_s:.1f} | {build_gb:.2f} |", flush=True)

@@ -6,46 +6,18 @@ warehouse/shopper_scores.duckdb or each other.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from shopper_scores.dbt_runner import PROJECT_DIR, run_dbt  # noqa: F401  (re-exported for the tests)
 from shopper_scores.demo_data import generate
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-DBT = str(Path(sys.executable).with_name("dbt"))
 
 # Small enough for CI on 2 cores, large enough for the planted signal to show on the test window.
 TEST_CUSTOMERS = 3000
 TEST_SEED = 7
-
-
-def run_dbt(args, *, warehouse: Path, raw_dir: Path, work_dir: Path, extra_vars: dict | None = None):
-    """Run a dbt command against `warehouse` with raw data from `raw_dir`; fail with dbt's output."""
-    dbt_vars = {"raw_data_path": str(raw_dir), **(extra_vars or {})}
-    vars_yaml = "{" + ", ".join(f"{k}: '{v}'" for k, v in dbt_vars.items()) + "}"
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
-        "SHOPPER_SCORES_DUCKDB_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [
-        DBT, *args,
-        "--vars", vars_yaml,
-        "--target-path", str(work_dir / "target"),
-        "--log-path", str(work_dir / "logs"),
-    ]
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(
-            f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-        )
-    return result
 
 
 def query(warehouse: Path, sql: str):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from shopper_scores.dbt_runner import DbtRunError
+
 from .conftest import query, run_dbt
 
 pytestmark = pytest.mark.dbt
@@ -53,5 +55,5 @@ def test_absent_tables_give_empty_features_and_no_credit_scores(orders_only):
 
 def test_missing_orders_file_is_a_clear_error(tmp_path):
     (tmp_path / "raw").mkdir()
-    with pytest.raises(AssertionError, match="orders is the only mandatory raw table"):
+    with pytest.raises(DbtRunError, match="orders is the only mandatory raw table"):
         run_dbt(["build"], warehouse=tmp_path / "w.duckdb", raw_dir=tmp_path / "raw", work_dir=tmp_path)

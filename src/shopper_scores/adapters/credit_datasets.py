@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .shared_data import SHARED_DATA_ENV, shared_data_dir
+
 __all__ = [
     "SHARED_DATA_ENV",
     "GERMAN_CREDIT_FILE",
@@ -47,7 +49,6 @@ __all__ = [
     "taiwan_behavioural_features",
 ]
 
-SHARED_DATA_ENV = "SHOPPER_SCORES_SHARED_DATA"
 GERMAN_CREDIT_FILE = Path("german_credit") / "germancredit.parquet"
 TAIWAN_CREDIT_FILE = Path("uci_taiwan_credit_default") / "default_of_credit_card_clients.parquet"
 # Columns matching the product's default credit_excluded_features (age; region/city tier have no
@@ -58,14 +59,6 @@ TAIWAN_MONTHS = 6  # month 1 = September 2005 (latest) ... month 6 = April 2005
 _GERMAN_DROPPED = ("personal_status_and_sex",)  # sex-specific codes: see the module docstring
 _TAIWAN_EDUCATION = {1: "graduate_school", 2: "university", 3: "high_school", 4: "other"}
 _TAIWAN_MARRIAGE = {1: "married", 2: "single", 3: "other"}
-
-
-def shared_data_dir() -> Path:
-    """``$SHOPPER_SCORES_SHARED_DATA``, else ``<repo>/../shared/data``."""
-    configured = os.environ.get(SHARED_DATA_ENV)
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
 
 def _read(relative: Path, path: str | os.PathLike | None, nrows: int | None) -> pd.DataFrame:

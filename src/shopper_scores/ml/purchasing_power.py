@@ -32,6 +32,10 @@ Candidates
   loss, categoricals ordinal-encoded and handled natively, fixed seed, no
   early stopping (trained on labels clipped at 0, as Poisson requires).
 
+Both candidates also see buy-till-you-die expectations (:mod:`shopper_scores.ml.btyd`:
+BG/NBD x Gamma-Gamma fitted on the same training rows' features, no labels) as extra numeric
+columns; the fitted BTYD parameters travel with the model, so scoring stays batch by batch.
+
 Baselines (metrics only, never champions): ``purchasing_power_naive``
 (lifetime net spend per day of tenure times the horizon) and
 ``purchasing_power_mean`` (mean training label).
@@ -68,6 +72,7 @@ from .features import (
     to_date,
     to_float,
 )
+from . import btyd
 from .metrics import regression_metrics
 from .training_log import TrainingLog, join_notes
 from .versioning import model_version
@@ -137,11 +142,16 @@ class PurchasingPowerModel:
     feature columns (extra columns are ignored).
     """
 
-    def __init__(self, model_name: str, spec: FeatureSpec, estimator=None, constant: float | None = None):
+    def __init__(self, model_name: str, spec: FeatureSpec, estimator=None, constant: float | None = None,
+                 btyd_model: btyd.BTYDModel | None = None, label_window_days: float | None = None):
         self.model_name = model_name
         self.spec = spec
         self.estimator = estimator
         self.constant = constant
+        self.btyd_model = btyd_model
+        # Set when the estimator learnt label-window spend: predictions grow to the horizon by
+        # the BG/NBD ratio of expected orders (btyd.BTYDModel.horizon_ratio).
+        self.label_window_days = label_window_days
 
     @property
     def feature_names(self) -> list[str]:
@@ -152,8 +162,13 @@ class PurchasingPowerModel:
             return np.full(len(features), max(float(self.constant or 0.0), 0.0))
         if len(features) == 0:
             return np.zeros(0)
+        if self.btyd_model is not None:
+            features = self.btyd_model.transform(features)
         X = prepare_features(features, self.spec)
-        return np.clip(np.asarray(self.estimator.predict(X), dtype=float), 0.0, None)
+        prediction = np.clip(np.asarray(self.estimator.predict(X), dtype=float), 0.0, None)
+        if self.label_window_days is not None:
+            prediction = prediction * self.btyd_model.horizon_ratio(features, self.label_window_days)
+        return prediction
 
 
 def _linear_pipeline(spec: FeatureSpec) -> Pipeline:
@@ -194,24 +209,41 @@ def _gbm_pipeline(spec: FeatureSpec, seed: int) -> Pipeline:
     ])
 
 
-def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int) -> tuple[PurchasingPowerModel, str | None]:
+def _with_btyd_features(frame: pd.DataFrame, spec: FeatureSpec, horizon_days: float, seed: int
+                        ) -> tuple[pd.DataFrame, FeatureSpec, btyd.BTYDModel | None, str | None]:
+    """Fit BG/NBD x Gamma-Gamma on the training rows' features and add its expectations as columns."""
+    btyd_model, note = btyd.fit(frame, horizon_days, seed)
+    if btyd_model.bgnbd is None:
+        return frame, spec, None, note
+    extended = FeatureSpec(sorted(set(spec.numeric) | set(btyd.FEATURE_NAMES)), spec.categorical)
+    return btyd_model.transform(frame), extended, btyd_model, note
+
+
+def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int,
+                   horizon_days: float, label_window_days: float | None = None) -> tuple[PurchasingPowerModel, str | None]:
     """Fit one candidate; returns the model and an optional note."""
     y = frame["label"].to_numpy(dtype=float)
+    if name not in CANDIDATES:
+        raise ValueError(f"unknown candidate {name!r}")
+    if len(y) < 2 or (name == GBM and np.clip(y, 0.0, None).sum() <= 0):
+        fit_y = np.clip(y, 0.0, None) if name == GBM else y
+        constant = float(fit_y.mean()) if len(y) else 0.0
+        what = "too little positive spend to fit the GBM" if name == GBM else "too few rows to fit the linear model"
+        return PurchasingPowerModel(name, spec, constant=constant), f"{what}: constant prediction"
+    frame, spec, btyd_model, note = _with_btyd_features(frame, spec, horizon_days, seed)
+    grow_by_btyd = btyd_model is not None and label_window_days is not None and label_window_days < horizon_days
+    if grow_by_btyd:
+        # SQL rescaled the labels by horizon / label window (constant rate); learn the
+        # label-window spend itself and grow it at prediction time by the BG/NBD ratio instead.
+        y = y * float(label_window_days) / horizon_days
     X = prepare_features(frame, spec)
     if name == GBM:
-        y_fit = np.clip(y, 0.0, None)
-        if len(y_fit) < 2 or y_fit.sum() <= 0:
-            return (PurchasingPowerModel(name, spec, constant=float(y_fit.mean()) if len(y_fit) else 0.0),
-                    "too little positive spend to fit the GBM: constant prediction")
-        estimator = _gbm_pipeline(spec, seed).fit(X, y_fit)
-        return PurchasingPowerModel(name, spec, estimator), None
-    if name == LINEAR:
-        if len(y) < 2:
-            return (PurchasingPowerModel(name, spec, constant=float(y.mean()) if len(y) else 0.0),
-                    "too few rows to fit the linear model: constant prediction")
+        # Poisson loss needs non-negative labels.
+        estimator = _gbm_pipeline(spec, seed).fit(X, np.clip(y, 0.0, None))
+    else:
         estimator = _linear_pipeline(spec).fit(X, y)
-        return PurchasingPowerModel(name, spec, estimator), None
-    raise ValueError(f"unknown candidate {name!r}")
+    return PurchasingPowerModel(name, spec, estimator, btyd_model=btyd_model,
+                                label_window_days=float(label_window_days) if grow_by_btyd else None), note
 
 
 def _naive_prediction(frame: pd.DataFrame, horizon_days: float) -> np.ndarray | None:
@@ -267,6 +299,7 @@ def _check_params(params: dict) -> dict:
 
 def _version_params(name: str, cfg: dict) -> dict:
     common = {
+        "btyd_features": "bgnbd_x_gamma_gamma",
         "horizon_days": cfg["horizon_days"],
         "label_window_days": cfg["label_window_days"],
         "n_train_windows": cfg["n_train_windows"],
@@ -372,7 +405,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
             if train is not None:
                 model_note = None
                 if name in CANDIDATES:
-                    model, model_note = _fit_candidate(name, train, spec, seed)
+                    model, model_note = _fit_candidate(name, train, spec, seed, cfg["horizon_days"], cfg["label_window_days"])
                     pred = model.predict(eval_frame)
                 elif name == MEAN:
                     pred = np.full(len(eval_frame), float(train["label"].mean()))
@@ -431,7 +464,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     final_train = rows_of(final_windows)
     final_rows = []
     for name in CANDIDATES:
-        final_model, model_note = _fit_candidate(name, final_train, spec, seed)
+        final_model, model_note = _fit_candidate(name, final_train, spec, seed, cfg["horizon_days"], cfg["label_window_days"])
         final_row = base_row(name, "final", final_train, None)
         blob = encode_blob(final_model)
         is_champion = name == champion
