@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from shopper_scores.adapters import cdnow
+from shopper_scores.adapters import cdnow, online_retail
 from shopper_scores.dbt_runner import run_dbt
 from shopper_scores.ml import purchasing_power
 from shopper_scores.ml.metrics import regression_metrics, top_decile_capture
@@ -46,13 +46,20 @@ class Protocol:
     horizon_days: int
     # load() gives one row per purchase or refund: customer_id, date, spend (negative = refund)
     load: Callable[[], pd.DataFrame]
-    write_raw: Callable[[pd.DataFrame, Path, dt.date], dict]
+    # write_raw(out_dir, cutoff) writes the raw layout of everything dated before the cut-off
+    write_raw: Callable[[Path, dt.date], dict]
     holdout: Callable[[pd.DataFrame, dt.date, int], pd.Series]
 
 
 PROTOCOLS = {
     "cdnow": Protocol("cdnow", cdnow.CALIBRATION_END + dt.timedelta(days=1), cdnow.HOLDOUT_DAYS,
-                      cdnow.read_transactions, cdnow.to_raw_layout, cdnow.holdout_spend),
+                      cdnow.read_transactions,
+                      lambda out, cut: cdnow.to_raw_layout(cdnow.read_transactions(), out, cut),
+                      cdnow.holdout_spend),
+    "online_retail": Protocol("online_retail", online_retail.AS_OF_DATE, online_retail.HORIZON_DAYS,
+                              online_retail.read_transactions,
+                              lambda out, cut: online_retail.to_raw_layout(online_retail.read_lines(), out, cut),
+                              online_retail.holdout_spend),
 }
 
 
@@ -78,13 +85,15 @@ def bgnbd_gamma_gamma(calibration: pd.DataFrame, population: pd.Index, cutoff: d
                       penalizer: float) -> tuple[pd.Series, str]:
     """lifetimes BetaGeoFitter x GammaGammaFitter on daily purchases before the cut-off.
 
-    Purchases are summed per customer and day (lifetimes' convention); monetary values are the
-    mean of repeat purchase days with positive spend (Gamma-Gamma needs > 0). Customers without
-    a repeat purchase get Gamma-Gamma's population mean.
+    Net spend is summed per customer and day (lifetimes' convention); a day is a purchase day
+    unless its net spend is negative (a refund-only day). Monetary values are the mean of repeat
+    purchase days with positive spend (Gamma-Gamma needs > 0). Customers without a repeat
+    purchase get Gamma-Gamma's population mean; customers without a purchase day get 0.
     """
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     daily = calibration.assign(day=calibration["date"].dt.normalize()).groupby(["customer_id", "day"], as_index=False)["spend"].sum()
+    daily = daily[daily["spend"] >= 0]
     end = pd.Timestamp(cutoff) - pd.Timedelta(days=1)
     first = daily.groupby("customer_id")["day"].min()
     last = daily.groupby("customer_id")["day"].max()
@@ -141,7 +150,7 @@ def run(protocol: Protocol, work: Path, penalizer: float) -> None:
           f"holdout spend total {truth.sum():,.2f}, {int((truth != 0).sum()):,} customers with non-zero holdout spend")
 
     raw, warehouse = work / protocol.name / "raw", work / protocol.name / "warehouse.duckdb"
-    written = protocol.write_raw(transactions, raw, protocol.cutoff)
+    written = protocol.write_raw(raw, protocol.cutoff)
     print("raw rows written: " + ", ".join(f"{k} {v:,}" for k, v in written.items()))
     _, build_s = _timed(lambda: run_dbt(
         ["build"], warehouse=warehouse, raw_dir=raw, work_dir=work / protocol.name,

@@ -125,3 +125,10 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+
+{% macro shop_row_tables() -%}
+    {#- The raw tables whose rows are cleaned or quarantined (all but the extraction manifest). -#}
+    {{ return(['customers', 'products', 'orders', 'order_items', 'events', 'reviews', 'refunds',
+               'credit_accounts', 'repayments']) }}
+{%- endmacro %}

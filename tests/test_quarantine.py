@@ -27,11 +27,15 @@ EXPECTED_REASON = {
 
 def test_raw_rows_equal_clean_plus_quarantined(built_warehouse, demo_raw):
     accounting = query(built_warehouse, "select * from main.raw_row_accounting").set_index("source_table")
-    assert len(accounting) == 8
+    assert len(accounting) == 9
     for table, row in accounting.iterrows():
+        assert row["raw_rows"] == row["clean_rows"] + row["quarantined_rows"], table
+        if table == "refunds":
+            # The demo shop books refunds on the order rows; it writes no refund documents.
+            assert not row["is_source_present"] and row["raw_rows"] == 0
+            continue
         # Count the raw file independently of dbt.
         assert row["raw_rows"] == pq.ParquetFile(demo_raw / f"{table}.parquet").metadata.num_rows, table
-        assert row["raw_rows"] == row["clean_rows"] + row["quarantined_rows"], table
         assert row["is_source_present"]
 
 

@@ -1,6 +1,7 @@
 -- Label of each past cut-off c (window_index >= 1): net spend over [c, c + L) = amount - discount
 -- of orders placed in the window and not cancelled before its end, minus refunds dated in the
--- window (also for orders placed earlier). label_net_spend rescales it to the horizon (x H / L).
+-- window (also for orders placed earlier) and refund documents dated in the window.
+-- label_net_spend rescales it to the horizon (x H / L).
 with
 
 cutoffs as (
@@ -14,6 +15,10 @@ population as (
 
 orders as (
     select * from {{ ref('int_orders_sequenced') }}
+),
+
+refunds as (
+    select * from {{ ref('stg_shop__refunds') }}
 ),
 
 windows as (
@@ -66,6 +71,38 @@ spend as (
     group by customer_id, feature_date
 ),
 
+refunds_in_windows as (
+    select
+        windows.customer_id,
+        windows.feature_date,
+        sum(refunds.refund_amount) as refunded_in_window
+    from windows
+    inner join refunds
+        on
+            windows.customer_id = refunds.customer_id
+            and refunds.refunded_at >= windows.feature_date
+            and refunds.refunded_at < windows.label_end_date
+    group by windows.customer_id, windows.feature_date
+),
+
+net_spend as (
+    select
+        windows.customer_id,
+        windows.feature_date,
+        coalesce(spend.orders_in_window, 0) as orders_in_window,
+        coalesce(spend.net_spend_in_window, 0) - coalesce(refunds_in_windows.refunded_in_window, 0)
+            as net_spend_in_window
+    from windows
+    left join spend
+        on
+            windows.customer_id = spend.customer_id
+            and windows.feature_date = spend.feature_date
+    left join refunds_in_windows
+        on
+            windows.customer_id = refunds_in_windows.customer_id
+            and windows.feature_date = refunds_in_windows.feature_date
+),
+
 final as (
     select
         windows.customer_id,
@@ -73,15 +110,15 @@ final as (
         windows.window_index,
         windows.label_window_days,
         windows.label_end_date,
-        coalesce(spend.orders_in_window, 0) as label_orders_in_window,
-        coalesce(spend.net_spend_in_window, 0) as label_net_spend_in_window,
-        coalesce(spend.net_spend_in_window, 0) * windows.horizon_days * 1.0
+        net_spend.orders_in_window as label_orders_in_window,
+        net_spend.net_spend_in_window as label_net_spend_in_window,
+        net_spend.net_spend_in_window * windows.horizon_days * 1.0
         / windows.label_window_days as label_net_spend
     from windows
-    left join spend
+    inner join net_spend
         on
-            windows.customer_id = spend.customer_id
-            and windows.feature_date = spend.feature_date
+            windows.customer_id = net_spend.customer_id
+            and windows.feature_date = net_spend.feature_date
 )
 
 select * from final

@@ -13,6 +13,7 @@
         'search_events_90d', 'add_to_cart_events_90d', 'favorite_events_90d',
         'checkout_events_90d'],
     'review_features': ['reviews_lifetime'],
+    'refund_features': ['refunds_lifetime', 'refunded_amount_lifetime', 'refunded_amount_90d'],
     'repayment_features': [
         'credit_accounts_lifetime', 'credit_principal_lifetime', 'instalments_due',
         'instalments_paid_late', 'instalments_30dpd', 'current_days_past_due',
@@ -43,6 +44,10 @@ event_features as (
 
 review_features as (
     select * from {{ ref('int_review_features') }}
+),
+
+refund_features as (
+    select * from {{ ref('int_refund_features') }}
 ),
 
 repayment_features as (

@@ -1,8 +1,7 @@
 -- Every raw row that did not make it into a clean staging model, with its table, key and the
 -- first check it failed. Together with the clean models it accounts for every raw row
 -- (see raw_row_accounting).
-{%- set tables = ['customers', 'products', 'orders', 'order_items', 'events', 'reviews',
-                  'credit_accounts', 'repayments'] %}
+{%- set tables = shop_row_tables() %}
 
 with
 

@@ -1,7 +1,6 @@
 -- Per raw table: rows read, rows kept clean, rows quarantined. Every raw row ends in exactly one
 -- place, so raw_rows = clean_rows + quarantined_rows (tested).
-{%- set tables = ['customers', 'products', 'orders', 'order_items', 'events', 'reviews',
-                  'credit_accounts', 'repayments'] %}
+{%- set tables = shop_row_tables() %}
 
 with
 

@@ -138,10 +138,13 @@ def fit(frame: pd.DataFrame, horizon_days: float, seed: int = 42) -> tuple[BTYDM
     """Fit BG/NBD and Gamma-Gamma on the rows' point-in-time inputs (no labels are used)."""
     if any(col not in frame.columns for col in REQUIRED_COLUMNS):
         return BTYDModel(horizon_days, None, None), f"BTYD features need columns {', '.join(REQUIRED_COLUMNS)}"
-    sample = frame
-    if len(frame) > MAX_FIT_ROWS:
-        sample = frame.sample(n=MAX_FIT_ROWS, random_state=seed)
-    x, t_x, T, m = _inputs(sample)
+    x, t_x, T, m = _inputs(frame)
+    # Row order must not matter (SQL gives none): fit on the inputs sorted, so every sum in the
+    # likelihood runs in the same order and reruns give bit-identical parameters.
+    order = np.lexsort((m, T, t_x, x))
+    if len(order) > MAX_FIT_ROWS:
+        order = order[np.sort(np.random.default_rng(seed).choice(len(order), size=MAX_FIT_ROWS, replace=False))]
+    x, t_x, T, m = x[order], t_x[order], T[order], m[order]
     buyers = T > 0
     if buyers.sum() < 20 or (x[buyers] > 0).sum() < 5:
         return BTYDModel(horizon_days, None, None), "too few repeat buyers to fit BG/NBD: no BTYD features"

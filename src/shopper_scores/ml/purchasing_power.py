@@ -348,6 +348,9 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     if len(data) == 0:
         raise ValueError("purchasing power: no training rows with a label -- nothing to fit on")
     data["window_index"] = data["window_index"].astype(float).astype(int)
+    # SQL promises no row order; fits that sum in row order must not depend on it.
+    data = data.sort_values([c for c in ("window_index", "customer_id") if c in data.columns],
+                            kind="stable").reset_index(drop=True)
     if (data["window_index"] < 1).any():
         raise ValueError("purchasing power: window_index must be >= 1")
 
