@@ -185,15 +185,18 @@ def run(protocol: Protocol, work: Path, penalizer: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("datasets", nargs="*", default=list(PROTOCOLS), choices=list(PROTOCOLS))
+    parser.add_argument("datasets", nargs="*", help=f"any of {', '.join(PROTOCOLS)} (default: all)")
     parser.add_argument("--work", type=Path, default=None, help="scratch directory (default: a temp dir)")
     parser.add_argument("--penalizer", type=float, default=0.0, help="lifetimes penalizer_coef (default 0)")
     args = parser.parse_args()
+    unknown = set(args.datasets) - set(PROTOCOLS)
+    if unknown:
+        parser.error(f"unknown dataset(s) {', '.join(sorted(unknown))}; choose from {', '.join(PROTOCOLS)}")
     work = args.work or Path(tempfile.mkdtemp(prefix="shopper_scores_pp_bench_"))
     print(f"machine: {platform.machine()} {platform.system()}, {os.cpu_count()} cores, python {platform.python_version()}; "
           f"date {dt.date.today()}; dbt-core {version('dbt-core')}, duckdb {version('duckdb')}, "
           f"scikit-learn {version('scikit-learn')}, lifetimes {version('Lifetimes')}")
-    for name in args.datasets:
+    for name in args.datasets or PROTOCOLS:
         run(PROTOCOLS[name], work, args.penalizer)
 
 
