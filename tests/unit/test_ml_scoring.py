@@ -22,3 +22,17 @@ def test_every_batch_is_scored_and_tagged():
     assert scores["customer_id"].tolist() == [str(i) for i in range(10)]
     assert scores["score"].tolist() == [2 * i for i in range(10)]
     assert set(scores["model_name"]) == {"m"} and set(scores["model_version"]) == {"abc"}
+
+
+def test_no_customers_gives_the_typed_empty_result():
+    schema = pa.schema([("customer_id", pa.string()), ("x", pa.int64())])
+    reader = pa.RecordBatchReader.from_batches(schema, [])
+
+    def score(features):
+        assert list(features.columns) == ["customer_id", "x"] and len(features) == 0
+        return pd.DataFrame({"customer_id": features["customer_id"], "score": features["x"].astype("float64")})
+
+    scores = score_in_batches(reader, score, pd.Series({"model_name": "m", "model_version": "abc"}))
+    assert len(scores) == 0
+    assert list(scores.columns) == ["customer_id", "score", "model_name", "model_version"]
+    assert scores["score"].dtype == "float64"

@@ -10,8 +10,15 @@ import pandas as pd
 
 def score_in_batches(batches: Iterable, score_batch: Callable[[pd.DataFrame], pd.DataFrame],
                      champion: pd.Series) -> pd.DataFrame:
-    """Score each batch with `score_batch` and tag every row with the champion's name and version."""
-    scores = pd.concat([score_batch(batch.to_pandas()) for batch in batches], ignore_index=True)
+    """Score each batch with `score_batch` and tag every row with the champion's name and version.
+
+    No customers at all (an Arrow reader then yields no batch) gives the typed empty result of
+    scoring an empty frame with the reader's schema.
+    """
+    frames = [score_batch(batch.to_pandas()) for batch in batches]
+    if not frames:
+        frames = [score_batch(batches.schema.empty_table().to_pandas())]
+    scores = pd.concat(frames, ignore_index=True)
     scores["model_name"] = champion["model_name"]
     scores["model_version"] = champion["model_version"]
     return scores
