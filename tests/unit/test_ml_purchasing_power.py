@@ -202,8 +202,9 @@ def test_missing_recent_window_uses_only_allowed_windows():
 def test_tiny_data_does_not_crash():
     tiny = make_training(10, windows=(1, 2, 3))  # 30 rows
     f = pp.fit_and_evaluate(tiny, PARAMS).to_frame()
-    assert len(f) == 2 * 4 + 2
-    assert f.model_blob.notna().sum() == 2
+    n_models = len(pp.CANDIDATES) + len(pp.BASELINES)
+    assert len(f) == 2 * n_models + len(pp.CANDIDATES)
+    assert f.model_blob.notna().sum() == len(pp.CANDIDATES)
 
 
 def test_degenerate_labels_and_features():
@@ -267,3 +268,23 @@ def test_score_robust_to_batch_dtypes_and_ignores_gender(result, training):
     with pytest.raises(KeyError):
         pp.score(result.model_blob, features.drop(columns=["recency_days"]))
     assert len(pp.score(result.model_blob, features.iloc[:0])) == 0
+
+
+def test_blend_is_halfway_between_the_gbm_and_the_btyd_expectation(training):
+    # BTYD inputs: orders_lifetime, recency_days, net_spend_lifetime and days since the first order.
+    training = training.assign(days_since_first_order=training["tenure_days"] + 30)
+    res = pp.fit_and_evaluate(training, PARAMS).to_frame()
+    final = res[res.stage == "final"].set_index("model_name")
+    blend, gbm = pp.load_model(final.loc[pp.BLEND, "model_blob"]), pp.load_model(final.loc[pp.GBM, "model_blob"])
+    features = training[training.window_index == 1]
+    expected = blend.btyd_model.transform(features)["btyd_expected_spend"].to_numpy()
+    # Same data, same seed: the blend's tree part is the GBM.
+    np.testing.assert_allclose(blend.predict(features), 0.5 * gbm.predict(features) + 0.5 * np.clip(expected, 0, None))
+
+
+def test_blend_without_btyd_inputs_is_the_gbm_and_says_so(frame, training):
+    final = frame[frame.stage == "final"].set_index("model_name")
+    assert "the blend is the GBM" in final.loc[pp.BLEND, "note"]
+    features = training[training.window_index == 1]
+    np.testing.assert_allclose(pp.score(final.loc[pp.BLEND, "model_blob"], features).predicted_spend,
+                               pp.score(final.loc[pp.GBM, "model_blob"], features).predicted_spend)

@@ -67,7 +67,16 @@ def _gamma_gamma_negative_log_likelihood(log_params: np.ndarray, x, m) -> float:
 
 
 def _fit(objective, start: np.ndarray, args: tuple) -> np.ndarray:
-    result = minimize(objective, np.log(start), args=args, method="Nelder-Mead",
+    def bounded(log_params: np.ndarray, *data) -> float:
+        # Parameters far outside any plausible range (e^±30) or a non-finite likelihood are
+        # simply infeasible for the simplex, not numpy warnings.
+        if np.any(np.abs(log_params) > 30):
+            return np.inf
+        with np.errstate(all="ignore"):
+            value = objective(log_params, *data)
+        return value if np.isfinite(value) else np.inf
+
+    result = minimize(bounded, np.log(start), args=args, method="Nelder-Mead",
                       options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-9})
     return np.exp(result.x)
 

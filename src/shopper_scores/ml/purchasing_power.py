@@ -80,6 +80,7 @@ from .versioning import model_version
 __all__ = [
     "LINEAR",
     "GBM",
+    "BLEND",
     "NAIVE",
     "MEAN",
     "CANDIDATES",
@@ -95,10 +96,13 @@ __all__ = [
 
 LINEAR = "purchasing_power_linear"
 GBM = "purchasing_power_gbm"
+BLEND = "purchasing_power_gbm_btyd_blend"
 NAIVE = "purchasing_power_naive"
 MEAN = "purchasing_power_mean"
 # Order matters: the first candidate wins ties and is the default champion.
-CANDIDATES = (GBM, LINEAR)
+CANDIDATES = (GBM, LINEAR, BLEND)
+# The blend's fixed weight on the BG/NBD x Gamma-Gamma expected spend (set a priori, not tuned).
+BLEND_BTYD_WEIGHT = 0.5
 BASELINES = (NAIVE, MEAN)
 
 METRIC_COLUMNS = [
@@ -143,7 +147,8 @@ class PurchasingPowerModel:
     """
 
     def __init__(self, model_name: str, spec: FeatureSpec, estimator=None, constant: float | None = None,
-                 btyd_model: btyd.BTYDModel | None = None, label_window_days: float | None = None):
+                 btyd_model: btyd.BTYDModel | None = None, label_window_days: float | None = None,
+                 btyd_weight: float | None = None):
         self.model_name = model_name
         self.spec = spec
         self.estimator = estimator
@@ -152,6 +157,8 @@ class PurchasingPowerModel:
         # Set when the estimator learnt label-window spend: predictions grow to the horizon by
         # the BG/NBD ratio of expected orders (btyd.BTYDModel.horizon_ratio).
         self.label_window_days = label_window_days
+        # Set for the blend: prediction = (1 - w) x estimator + w x BTYD expected spend.
+        self.btyd_weight = btyd_weight
 
     @property
     def feature_names(self) -> list[str]:
@@ -168,6 +175,10 @@ class PurchasingPowerModel:
         prediction = np.clip(np.asarray(self.estimator.predict(X), dtype=float), 0.0, None)
         if self.label_window_days is not None:
             prediction = prediction * self.btyd_model.horizon_ratio(features, self.label_window_days)
+        if self.btyd_weight is not None:
+            expected = np.clip(to_float(features["btyd_expected_spend"]), 0.0, None)
+            blended = (1 - self.btyd_weight) * prediction + self.btyd_weight * expected
+            prediction = np.where(np.isfinite(blended), blended, prediction)
         return prediction
 
 
@@ -225,10 +236,11 @@ def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int,
     y = frame["label"].to_numpy(dtype=float)
     if name not in CANDIDATES:
         raise ValueError(f"unknown candidate {name!r}")
-    if len(y) < 2 or (name == GBM and np.clip(y, 0.0, None).sum() <= 0):
-        fit_y = np.clip(y, 0.0, None) if name == GBM else y
+    tree = name in (GBM, BLEND)
+    if len(y) < 2 or (tree and np.clip(y, 0.0, None).sum() <= 0):
+        fit_y = np.clip(y, 0.0, None) if tree else y
         constant = float(fit_y.mean()) if len(y) else 0.0
-        what = "too little positive spend to fit the GBM" if name == GBM else "too few rows to fit the linear model"
+        what = "too little positive spend to fit the GBM" if tree else "too few rows to fit the linear model"
         return PurchasingPowerModel(name, spec, constant=constant), f"{what}: constant prediction"
     frame, spec, btyd_model, note = _with_btyd_features(frame, spec, horizon_days, seed)
     grow_by_btyd = btyd_model is not None and label_window_days is not None and label_window_days < horizon_days
@@ -237,13 +249,20 @@ def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int,
         # label-window spend itself and grow it at prediction time by the BG/NBD ratio instead.
         y = y * float(label_window_days) / horizon_days
     X = prepare_features(frame, spec)
-    if name == GBM:
+    if tree:
         # Poisson loss needs non-negative labels.
         estimator = _gbm_pipeline(spec, seed).fit(X, np.clip(y, 0.0, None))
     else:
         estimator = _linear_pipeline(spec).fit(X, y)
+    weight = None
+    if name == BLEND:
+        if btyd_model is None:
+            note = join_notes(note, "no BTYD expectation to blend with: the blend is the GBM")
+        else:
+            weight = BLEND_BTYD_WEIGHT
     return PurchasingPowerModel(name, spec, estimator, btyd_model=btyd_model,
-                                label_window_days=float(label_window_days) if grow_by_btyd else None), note
+                                label_window_days=float(label_window_days) if grow_by_btyd else None,
+                                btyd_weight=weight), note
 
 
 def _naive_prediction(frame: pd.DataFrame, horizon_days: float) -> np.ndarray | None:
@@ -308,6 +327,8 @@ def _version_params(name: str, cfg: dict) -> dict:
     }
     if name == GBM:
         return {**common, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES}
+    if name == BLEND:
+        return {**common, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES, "btyd_weight": BLEND_BTYD_WEIGHT}
     if name == LINEAR:
         return {**common, **LINEAR_PARAMS}
     return common
