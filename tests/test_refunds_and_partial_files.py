@@ -22,6 +22,7 @@ REFUND_OUTCOME = {
     "r6": "unknown_customer",
     "r7": "duplicate",
     "r8": "future_dated",
+    "r9": "refund_already_on_order",
 }
 
 
@@ -31,8 +32,10 @@ def partial_shop(tmp_path_factory, demo_raw):
     raw = work_dir / "raw"
     raw.mkdir()
     orders = pd.read_parquet(demo_raw / "orders.parquet", dtype_backend="numpy_nullable")
-    # Only the required columns, plus one the layout does not document (ignored).
-    slim = orders[["order_id", "customer_id", "ordered_at", "order_amount"]].assign(internal_note="x")
+    # The required columns and the refund/cancellation ones, plus one the layout does not
+    # document (ignored); payment, shipping and discount columns are absent.
+    slim = orders[["order_id", "customer_id", "ordered_at", "order_amount", "cancelled_at", "returned_at",
+                   "refund_amount"]].assign(internal_note="x")
     slim.to_parquet(raw / "orders.parquet", index=False)
     customers = pd.read_parquet(demo_raw / "customers.parquet", dtype_backend="numpy_nullable")
     customers[["customer_id", "region"]].to_parquet(raw / "customers.parquet", index=False)
@@ -40,7 +43,9 @@ def partial_shop(tmp_path_factory, demo_raw):
     pd.DataFrame({"extracted_at": [extracted_at]}).to_parquet(raw / "extraction_manifest.parquet", index=False)
 
     customer = str(int(orders["customer_id"].iloc[0]))
-    order = str(int(orders["order_id"].iloc[0]))
+    live = orders["cancelled_at"].isna() & orders["refund_amount"].fillna(0).eq(0)
+    order = str(int(orders.loc[live, "order_id"].iloc[0]))
+    refunded_order = str(int(orders.loc[orders["refund_amount"].fillna(0) > 0, "order_id"].iloc[0]))
     day = pd.Timestamp(extracted_at) - pd.Timedelta(days=30)
     refunds = pd.DataFrame([
         ("r1", customer, None, day, 10.0),
@@ -51,6 +56,7 @@ def partial_shop(tmp_path_factory, demo_raw):
         ("r6", "nobody", None, day, 5.0),
         ("r7", customer, None, day + pd.Timedelta(hours=1), 10.0),
         ("r8", customer, None, pd.Timestamp(extracted_at) + pd.Timedelta(days=1), 5.0),
+        ("r9", customer, refunded_order, day, 5.0),
     ], columns=["refund_id", "customer_id", "order_id", "refunded_at", "refund_amount"])
     # r7 repeats r1's key: the earlier version is kept.
     refunds.loc[refunds["refund_id"] == "r7", "refund_id"] = "r1"
@@ -67,7 +73,7 @@ def test_refund_documents_are_cleaned_or_quarantined_with_a_reason(partial_shop)
     expected = sorted(("r1" if key == "r7" else key, reason) for key, reason in REFUND_OUTCOME.items())
     assert outcomes == expected
     accounting = query(warehouse, "select * from main.raw_row_accounting where source_table = 'refunds'").iloc[0]
-    assert (accounting["raw_rows"], accounting["clean_rows"], accounting["quarantined_rows"]) == (8, 2, 6)
+    assert (accounting["raw_rows"], accounting["clean_rows"], accounting["quarantined_rows"]) == (9, 2, 7)
 
 
 def test_refunds_reach_the_features(partial_shop):

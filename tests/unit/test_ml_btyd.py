@@ -78,3 +78,19 @@ def test_too_little_data_gives_no_features_and_a_note():
     model, note = btyd.fit(frame, horizon_days=90)
     assert model.bgnbd is None and "too few repeat buyers" in note
     assert model.transform(frame)[btyd.FEATURE_NAMES].isna().all().all()
+
+
+def test_expectation_stays_finite_at_a_equal_to_one(fitted):
+    frame, model = fitted
+    r, alpha, _, b = model.bgnbd
+    at_one = btyd.BTYDModel(90, (r, alpha, 1.0, b), None).expected_orders(frame, 90)
+    beside = btyd.BTYDModel(90, (r, alpha, 1.0 + 1e-4, b), None).expected_orders(frame, 90)
+    assert np.all(np.isfinite(at_one))
+    np.testing.assert_allclose(at_one, beside, rtol=1e-3)
+
+
+def test_customers_without_a_live_order_do_not_enter_the_fit(fitted):
+    frame, model = fitted
+    cancelled_only = frame.head(500).assign(orders_lifetime=0, recency_days=np.nan)
+    refit, _ = btyd.fit(pd.concat([frame, cancelled_only], ignore_index=True), horizon_days=90)
+    assert refit.bgnbd == model.bgnbd

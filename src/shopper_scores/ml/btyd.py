@@ -19,6 +19,7 @@ population expectation of a customer with ``x = 0`` and ``T = 0``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ FEATURE_NAMES = ["btyd_expected_orders", "btyd_p_alive", "btyd_expected_order_va
 # Fits see at most this many rows (a fixed-seed sample), so time stays bounded with many customers.
 MAX_FIT_ROWS = 200_000
 _WEEK = 7.0
+_A_NEAR_ONE = 1e-6
 
 
 def _inputs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -66,7 +68,8 @@ def _gamma_gamma_negative_log_likelihood(log_params: np.ndarray, x, m) -> float:
     return -float(np.sum(ll)) / len(x)
 
 
-def _fit(objective, start: np.ndarray, args: tuple) -> np.ndarray:
+def _fit(objective, start: np.ndarray, args: tuple) -> tuple[np.ndarray, bool]:
+    """Maximum likelihood over log-parameters (Nelder-Mead); returns parameters and convergence."""
     def bounded(log_params: np.ndarray, *data) -> float:
         # Parameters far outside any plausible range (e^±30) or a non-finite likelihood are
         # simply infeasible for the simplex, not numpy warnings.
@@ -78,7 +81,7 @@ def _fit(objective, start: np.ndarray, args: tuple) -> np.ndarray:
 
     result = minimize(bounded, np.log(start), args=args, method="Nelder-Mead",
                       options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-9})
-    return np.exp(result.x)
+    return np.exp(result.x), bool(result.success)
 
 
 @dataclass
@@ -101,6 +104,9 @@ class BTYDModel:
             return np.full(len(frame), np.nan)
         x, t_x, T, _ = _inputs(frame)
         r, alpha, a, b = self.bgnbd
+        if abs(a - 1.0) < _A_NEAR_ONE:
+            # The expectation divides by a - 1 (a removable singularity): evaluate just beside it.
+            a = 1.0 + math.copysign(_A_NEAR_ONE, a - 1.0)
         t = days / _WEEK
         alive_odds = self._alive_odds(x, t_x, T)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -148,6 +154,10 @@ def fit(frame: pd.DataFrame, horizon_days: float, seed: int = 42) -> tuple[BTYDM
     if any(col not in frame.columns for col in REQUIRED_COLUMNS):
         return BTYDModel(horizon_days, None, None), f"BTYD features need columns {', '.join(REQUIRED_COLUMNS)}"
     x, t_x, T, m = _inputs(frame)
+    # Only customers with a live (not cancelled) order are buyers: one whose orders were all
+    # cancelled has no purchase history for BG/NBD, whatever days_since_first_order says.
+    live = np.nan_to_num(to_float(frame["orders_lifetime"]), nan=0.0) > 0
+    x, t_x, T, m = x[live], t_x[live], T[live], m[live]
     # Row order must not matter (SQL gives none): fit on the inputs sorted, so every sum in the
     # likelihood runs in the same order and reruns give bit-identical parameters.
     order = np.lexsort((m, T, t_x, x))
@@ -157,15 +167,18 @@ def fit(frame: pd.DataFrame, horizon_days: float, seed: int = 42) -> tuple[BTYDM
     buyers = T > 0
     if buyers.sum() < 20 or (x[buyers] > 0).sum() < 5:
         return BTYDModel(horizon_days, None, None), "too few repeat buyers to fit BG/NBD: no BTYD features"
-    bgnbd = _fit(_bgnbd_negative_log_likelihood, np.array([0.5, max(float(T[buyers].mean()), 1.0), 1.0, 2.0]),
-                 (x[buyers], t_x[buyers], T[buyers]))
+    bgnbd, converged = _fit(_bgnbd_negative_log_likelihood,
+                            np.array([0.5, max(float(T[buyers].mean()), 1.0), 1.0, 2.0]),
+                            (x[buyers], t_x[buyers], T[buyers]))
+    if not converged:
+        return BTYDModel(horizon_days, None, None), "BG/NBD fit did not converge: no BTYD features"
     note = None
     repeat = (x > 0) & (m > 0)
     gamma_gamma = None
     if repeat.sum() >= 5:
-        gg = _fit(_gamma_gamma_negative_log_likelihood, np.array([1.0, 2.0, max(float(m[repeat].mean()), 1.0)]),
-                  (x[repeat] + 1.0, m[repeat]))
-        gamma_gamma = tuple(float(v) for v in gg) if gg[1] > 1.0 else None
+        gg, gg_converged = _fit(_gamma_gamma_negative_log_likelihood,
+                                np.array([1.0, 2.0, max(float(m[repeat].mean()), 1.0)]), (x[repeat] + 1.0, m[repeat]))
+        gamma_gamma = tuple(float(v) for v in gg) if gg_converged and gg[1] > 1.0 else None
     if gamma_gamma is None:
-        note = "Gamma-Gamma not fitted (too few repeat buyers or q <= 1): order value feature empty"
+        note = "Gamma-Gamma not fitted (too few repeat buyers, no convergence or q <= 1): order value feature empty"
     return BTYDModel(horizon_days, tuple(float(v) for v in bgnbd), gamma_gamma), note

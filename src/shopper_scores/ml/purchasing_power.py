@@ -318,19 +318,20 @@ def _check_params(params: dict) -> dict:
 
 def _version_params(name: str, cfg: dict) -> dict:
     common = {
-        "btyd_features": "bgnbd_x_gamma_gamma",
         "horizon_days": cfg["horizon_days"],
         "label_window_days": cfg["label_window_days"],
         "n_train_windows": cfg["n_train_windows"],
         "random_seed": cfg["random_seed"],
         "selection_metric": cfg["selection_metric"],
     }
+    btyd_use = {"btyd_features": "bgnbd_x_gamma_gamma", "horizon_growth": "bgnbd_ratio"}
     if name == GBM:
-        return {**common, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES}
+        return {**common, **btyd_use, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES}
     if name == BLEND:
-        return {**common, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES, "btyd_weight": BLEND_BTYD_WEIGHT}
+        return {**common, **btyd_use, **GBM_PARAMS, "max_categories": MAX_GBM_CATEGORIES,
+                "btyd_weight": BLEND_BTYD_WEIGHT}
     if name == LINEAR:
-        return {**common, **LINEAR_PARAMS}
+        return {**common, **btyd_use, **LINEAR_PARAMS}
     return common
 
 

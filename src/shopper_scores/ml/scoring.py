@@ -17,7 +17,10 @@ def score_in_batches(batches: Iterable, score_batch: Callable[[pd.DataFrame], pd
     """
     frames = [score_batch(batch.to_pandas()) for batch in batches]
     if not frames:
-        frames = [score_batch(batches.schema.empty_table().to_pandas())]
+        schema = getattr(batches, "schema", None)
+        if schema is None:
+            raise ValueError("no feature batches to score, and no Arrow schema to build an empty result from")
+        frames = [score_batch(schema.empty_table().to_pandas())]
     scores = pd.concat(frames, ignore_index=True)
     scores["model_name"] = champion["model_name"]
     scores["model_version"] = champion["model_version"]

@@ -18,6 +18,16 @@ order_status as (
     {{ parent_status('base_shop__orders', 'order_id') }}
 ),
 
+-- Orders whose refund or cancellation the order row already records: a refund document for
+-- one of them would subtract the same money twice.
+orders_already_refunded as (
+    select distinct order_id
+    from {{ ref('base_shop__orders') }}
+    where
+        rejection_reason is null
+        and (refund_amount > 0 or cancelled_at is not null)
+),
+
 typed as (
     select
         {{ clean_id('refund_id') }} as refund_id,
@@ -68,11 +78,13 @@ final as (
                 [('duplicate', 'ranked.duplicate_rank > 1')]
                 + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
                 + parent_reason_checks('order_status', 'ranked.order_id', 'unknown_order')
+                + [('refund_already_on_order', 'orders_already_refunded.order_id is not null')]
             ) }}
         ) as rejection_reason
     from ranked
     left join customer_status on ranked.customer_id = customer_status.parent_key
     left join order_status on ranked.order_id = order_status.parent_key
+    left join orders_already_refunded on ranked.order_id = orders_already_refunded.order_id
 )
 
 select * from final
