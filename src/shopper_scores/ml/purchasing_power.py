@@ -31,6 +31,9 @@ Candidates
 * ``purchasing_power_gbm``: ``HistGradientBoostingRegressor`` with Poisson
   loss, categoricals ordinal-encoded and handled natively, fixed seed, no
   early stopping (trained on labels clipped at 0, as Poisson requires).
+* ``purchasing_power_gbm_btyd_blend``: the same GBM, its prediction averaged half and half with
+  the BG/NBD x Gamma-Gamma expected spend (weight fixed a priori; the GBM alone when BTYD
+  could not be fitted).
 
 Both candidates also see buy-till-you-die expectations (:mod:`shopper_scores.ml.btyd`:
 BG/NBD x Gamma-Gamma fitted on the same training rows' features, no labels) as extra numeric
