@@ -234,8 +234,13 @@ def _with_btyd_features(frame: pd.DataFrame, spec: FeatureSpec, horizon_days: fl
 
 
 def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int,
-                   horizon_days: float, label_window_days: float | None = None) -> tuple[PurchasingPowerModel, str | None]:
-    """Fit one candidate; returns the model and an optional note."""
+                   horizon_days: float, label_window_days: float | None = None,
+                   with_btyd: tuple | None = None) -> tuple[PurchasingPowerModel, str | None]:
+    """Fit one candidate; returns the model and an optional note.
+
+    ``with_btyd`` is :func:`_with_btyd_features` of this very frame, when the caller fits several
+    candidates on it (the BTYD fit is then done once, not once per candidate).
+    """
     y = frame["label"].to_numpy(dtype=float)
     if name not in CANDIDATES:
         raise ValueError(f"unknown candidate {name!r}")
@@ -245,7 +250,7 @@ def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int,
         constant = float(fit_y.mean()) if len(y) else 0.0
         what = "too little positive spend to fit the GBM" if tree else "too few rows to fit the linear model"
         return PurchasingPowerModel(name, spec, constant=constant), f"{what}: constant prediction"
-    frame, spec, btyd_model, note = _with_btyd_features(frame, spec, horizon_days, seed)
+    frame, spec, btyd_model, note = with_btyd or _with_btyd_features(frame, spec, horizon_days, seed)
     grow_by_btyd = btyd_model is not None and label_window_days is not None and label_window_days < horizon_days
     if grow_by_btyd:
         # SQL rescaled the labels by horizon / label window (constant rate); learn the
@@ -388,6 +393,12 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     available = sorted(data["window_index"].unique().tolist())
     result = TrainingResult(as_of_date=cfg["as_of_date"], feature_names=spec.names)
 
+    def fit_btyd(train: pd.DataFrame | None) -> tuple | None:
+        """One BTYD fit per training frame, shared by every candidate fitted on it."""
+        if train is None or len(train) < 2:
+            return None
+        return _with_btyd_features(train, spec, cfg["horizon_days"], seed)
+
     def rows_of(windows: list[int]) -> pd.DataFrame:
         return data[data["window_index"].isin(windows)].reset_index(drop=True)
 
@@ -427,13 +438,15 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
                 stage_note = (f"short history: trained on window(s) {_window_label(train_windows)} "
                               f"of {wanted.start}..{wanted.stop - 1}")
         rows, scores = [], {}
+        with_btyd = fit_btyd(train)
         for name in (*CANDIDATES, *BASELINES):
             row = base_row(name, stage, train, eval_frame)
             notes = [stage_note]
             if train is not None:
                 model_note = None
                 if name in CANDIDATES:
-                    model, model_note = _fit_candidate(name, train, spec, seed, cfg["horizon_days"], cfg["label_window_days"])
+                    model, model_note = _fit_candidate(name, train, spec, seed, cfg["horizon_days"],
+                                                       cfg["label_window_days"], with_btyd)
                     pred = model.predict(eval_frame)
                 elif name == MEAN:
                     pred = np.full(len(eval_frame), float(train["label"].mean()))
@@ -491,8 +504,10 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
         final_note = f"short history: refit on window(s) {_window_label(final_windows)} of 1..{k}"
     final_train = rows_of(final_windows)
     final_rows = []
+    with_btyd = fit_btyd(final_train)
     for name in CANDIDATES:
-        final_model, model_note = _fit_candidate(name, final_train, spec, seed, cfg["horizon_days"], cfg["label_window_days"])
+        final_model, model_note = _fit_candidate(name, final_train, spec, seed, cfg["horizon_days"],
+                                                 cfg["label_window_days"], with_btyd)
         final_row = base_row(name, "final", final_train, None)
         blob = encode_blob(final_model)
         is_champion = name == champion
