@@ -233,24 +233,17 @@ def _with_btyd_features(frame: pd.DataFrame, spec: FeatureSpec, horizon_days: fl
     return btyd_model.transform(frame), extended, btyd_model, note
 
 
-def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int,
-                   horizon_days: float, label_window_days: float | None = None,
-                   with_btyd: tuple | None = None) -> tuple[PurchasingPowerModel, str | None]:
-    """Fit one candidate; returns the model and an optional note.
-
-    ``with_btyd`` is :func:`_with_btyd_features` of this very frame, when the caller fits several
-    candidates on it (the BTYD fit is then done once, not once per candidate).
-    """
+def _fit_estimator(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int, horizon_days: float,
+                   label_window_days: float | None, with_btyd: tuple | None) -> tuple[PurchasingPowerModel, str | None]:
+    """Fit the GBM or the linear model; ``with_btyd`` = :func:`_with_btyd_features` of ``frame``."""
     y = frame["label"].to_numpy(dtype=float)
-    if name not in CANDIDATES:
-        raise ValueError(f"unknown candidate {name!r}")
-    tree = name in (GBM, BLEND)
+    tree = name == GBM
     if len(y) < 2 or (tree and np.clip(y, 0.0, None).sum() <= 0):
         fit_y = np.clip(y, 0.0, None) if tree else y
         constant = float(fit_y.mean()) if len(y) else 0.0
         what = "too little positive spend to fit the GBM" if tree else "too few rows to fit the linear model"
         return PurchasingPowerModel(name, spec, constant=constant), f"{what}: constant prediction"
-    frame, spec, btyd_model, note = with_btyd or _with_btyd_features(frame, spec, horizon_days, seed)
+    frame, spec, btyd_model, note = with_btyd
     grow_by_btyd = btyd_model is not None and label_window_days is not None and label_window_days < horizon_days
     if grow_by_btyd:
         # SQL rescaled the labels by horizon / label window (constant rate); learn the
@@ -262,15 +255,33 @@ def _fit_candidate(name: str, frame: pd.DataFrame, spec: FeatureSpec, seed: int,
         estimator = _gbm_pipeline(spec, seed).fit(X, np.clip(y, 0.0, None))
     else:
         estimator = _linear_pipeline(spec).fit(X, y)
+    return PurchasingPowerModel(name, spec, estimator, btyd_model=btyd_model,
+                                label_window_days=float(label_window_days) if grow_by_btyd else None), note
+
+
+def _blend_of(gbm: PurchasingPowerModel, note: str | None) -> tuple[PurchasingPowerModel, str | None]:
+    """The blend candidate: the fitted GBM itself, its predictions averaged with the BTYD expectation."""
     weight = None
-    if name == BLEND:
-        if btyd_model is None:
+    if gbm.estimator is not None:
+        if gbm.btyd_model is None:
             note = join_notes(note, "no BTYD expectation to blend with: the blend is the GBM")
         else:
             weight = BLEND_BTYD_WEIGHT
-    return PurchasingPowerModel(name, spec, estimator, btyd_model=btyd_model,
-                                label_window_days=float(label_window_days) if grow_by_btyd else None,
-                                btyd_weight=weight), note
+    return PurchasingPowerModel(BLEND, gbm.spec, gbm.estimator, constant=gbm.constant, btyd_model=gbm.btyd_model,
+                                label_window_days=gbm.label_window_days, btyd_weight=weight), note
+
+
+def _fit_candidates(frame: pd.DataFrame, spec: FeatureSpec, seed: int, horizon_days: float,
+                    label_window_days: float | None = None) -> dict[str, tuple[PurchasingPowerModel, str | None]]:
+    """Fit every candidate on one training frame: model and note per name, in CANDIDATES order.
+
+    The BTYD fit is done once and shared; the blend reuses the fitted GBM rather than refitting it.
+    """
+    with_btyd = _with_btyd_features(frame, spec, horizon_days, seed) if len(frame) >= 2 else None
+    fitted = {name: _fit_estimator(name, frame, spec, seed, horizon_days, label_window_days, with_btyd)
+              for name in (GBM, LINEAR)}
+    fitted[BLEND] = _blend_of(*fitted[GBM])
+    return {name: fitted[name] for name in CANDIDATES}
 
 
 def _naive_prediction(frame: pd.DataFrame, horizon_days: float) -> np.ndarray | None:
@@ -393,12 +404,6 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
     available = sorted(data["window_index"].unique().tolist())
     result = TrainingResult(as_of_date=cfg["as_of_date"], feature_names=spec.names)
 
-    def fit_btyd(train: pd.DataFrame | None) -> tuple | None:
-        """One BTYD fit per training frame, shared by every candidate fitted on it."""
-        if train is None or len(train) < 2:
-            return None
-        return _with_btyd_features(train, spec, cfg["horizon_days"], seed)
-
     def rows_of(windows: list[int]) -> pd.DataFrame:
         return data[data["window_index"].isin(windows)].reset_index(drop=True)
 
@@ -438,15 +443,15 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
                 stage_note = (f"short history: trained on window(s) {_window_label(train_windows)} "
                               f"of {wanted.start}..{wanted.stop - 1}")
         rows, scores = [], {}
-        with_btyd = fit_btyd(train)
+        fitted = {} if train is None else _fit_candidates(train, spec, seed, cfg["horizon_days"],
+                                                          cfg["label_window_days"])
         for name in (*CANDIDATES, *BASELINES):
             row = base_row(name, stage, train, eval_frame)
             notes = [stage_note]
             if train is not None:
                 model_note = None
                 if name in CANDIDATES:
-                    model, model_note = _fit_candidate(name, train, spec, seed, cfg["horizon_days"],
-                                                       cfg["label_window_days"], with_btyd)
+                    model, model_note = fitted[name]
                     pred = model.predict(eval_frame)
                 elif name == MEAN:
                     pred = np.full(len(eval_frame), float(train["label"].mean()))
@@ -504,10 +509,8 @@ def fit_and_evaluate(training: pd.DataFrame, params: dict) -> TrainingResult:
         final_note = f"short history: refit on window(s) {_window_label(final_windows)} of 1..{k}"
     final_train = rows_of(final_windows)
     final_rows = []
-    with_btyd = fit_btyd(final_train)
-    for name in CANDIDATES:
-        final_model, model_note = _fit_candidate(name, final_train, spec, seed, cfg["horizon_days"],
-                                                 cfg["label_window_days"], with_btyd)
+    fitted = _fit_candidates(final_train, spec, seed, cfg["horizon_days"], cfg["label_window_days"])
+    for name, (final_model, model_note) in fitted.items():
         final_row = base_row(name, "final", final_train, None)
         blob = encode_blob(final_model)
         is_champion = name == champion
