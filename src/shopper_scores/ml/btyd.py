@@ -103,6 +103,9 @@ class BTYDModel:
         if self.bgnbd is None:
             return np.full(len(frame), np.nan)
         x, t_x, T, _ = _inputs(frame)
+        return self._expected_orders(x, t_x, T, days)
+
+    def _expected_orders(self, x, t_x, T, days: float) -> np.ndarray:
         r, alpha, a, b = self.bgnbd
         if abs(a - 1.0) < _A_NEAR_ONE:
             # The expectation divides by a - 1 (a removable singularity): evaluate just beside it.
@@ -123,8 +126,12 @@ class BTYDModel:
         if label_window_days >= self.horizon_days:
             return np.ones(len(frame))
         constant_rate = self.horizon_days / label_window_days
+        if self.bgnbd is None:
+            return np.full(len(frame), constant_rate)
+        x, t_x, T, _ = _inputs(frame)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = self.expected_orders(frame, self.horizon_days) / self.expected_orders(frame, label_window_days)
+            ratio = (self._expected_orders(x, t_x, T, self.horizon_days)
+                     / self._expected_orders(x, t_x, T, label_window_days))
         return np.where(np.isfinite(ratio) & (ratio > 0), np.minimum(ratio, constant_rate), constant_rate)
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +142,7 @@ class BTYDModel:
             return out
         x, t_x, T, m = _inputs(frame)
         p_alive = 1.0 / (1.0 + self._alive_odds(x, t_x, T))
-        expected = self.expected_orders(frame, self.horizon_days)
+        expected = self._expected_orders(x, t_x, T, self.horizon_days)
         if self.gamma_gamma is not None:
             p, q, v = self.gamma_gamma
             n = x + 1.0  # the first order counts towards m here (see module docstring)
