@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .holdout import spend_in_window
 from .raw_layout import write_raw_tables
 from .shared_data import dataset_file
 
@@ -52,10 +53,7 @@ def to_raw_layout(transactions: pd.DataFrame, out_dir: Path, cutoff: dt.date) ->
 
 
 def holdout_spend(transactions: pd.DataFrame, start: dt.date, days: int) -> pd.Series:
-    """Spend per customer over [start, start + days), zero for every customer without any."""
-    begin = pd.Timestamp(start)
-    end = begin + pd.Timedelta(days=days)
-    in_window = transactions[(transactions["date"] >= begin) & (transactions["date"] < end)]
-    known = transactions.loc[transactions["date"] < begin, "customer_id"].unique()
-    spend = in_window.groupby("customer_id")["spend"].sum()
-    return spend.reindex(pd.Index(known, name="customer_id"), fill_value=0.0).astype(float)
+    """Spend over [start, start + days) of every customer who bought before ``start`` (CDNOW has
+    no refunds, so any row is a purchase); zero for those without any."""
+    known = transactions.loc[transactions["date"] < pd.Timestamp(start), "customer_id"].unique()
+    return spend_in_window(transactions, start, days, known)

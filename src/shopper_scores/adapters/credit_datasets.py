@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .shared_data import SHARED_DATA_ENV, shared_data_dir
+from .shared_data import SHARED_DATA_ENV, dataset_file, shared_data_dir
 
 __all__ = [
     "SHARED_DATA_ENV",
@@ -62,9 +62,9 @@ _TAIWAN_MARRIAGE = {1: "married", 2: "single", 3: "other"}
 
 
 def _read(relative: Path, path: str | os.PathLike | None, nrows: int | None) -> pd.DataFrame:
-    file = Path(path) if path is not None else shared_data_dir() / relative
-    if not file.exists():
-        raise FileNotFoundError(f"{file} not found (set {SHARED_DATA_ENV} to the shared data directory)")
+    file = Path(path) if path is not None else dataset_file(*relative.parts)
+    if not file.is_file():
+        raise FileNotFoundError(f"{file} not found")
     raw = pd.read_parquet(file)
     return raw.head(nrows).reset_index(drop=True) if nrows is not None else raw
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .holdout import spend_in_window
 from .raw_layout import write_raw_tables
 from .shared_data import dataset_file
 
@@ -91,9 +92,5 @@ def read_transactions() -> pd.DataFrame:
 def holdout_spend(transactions: pd.DataFrame, start: dt.date, days: int) -> pd.Series:
     """Net spend (returns included) over [start, start + days) of every customer with a purchase
     (a positive invoice) before ``start``; zero for those without any."""
-    begin = pd.Timestamp(start)
-    end = begin + pd.Timedelta(days=days)
-    before = transactions[(transactions["date"] < begin) & (transactions["spend"] > 0)]
-    population = pd.Index(before["customer_id"].unique(), name="customer_id")
-    in_window = transactions[(transactions["date"] >= begin) & (transactions["date"] < end)]
-    return in_window.groupby("customer_id")["spend"].sum().reindex(population, fill_value=0.0).astype(float)
+    before = transactions[(transactions["date"] < pd.Timestamp(start)) & (transactions["spend"] > 0)]
+    return spend_in_window(transactions, start, days, before["customer_id"].unique())
