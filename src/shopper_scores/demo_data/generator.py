@@ -1054,21 +1054,19 @@ def is_up_to_date(out_dir, **kwargs) -> bool:
         return False
 
 
-def generate(
-    out_dir,
-    n_customers: int = 20_000,
-    seed: int = 42,
-    start="2022-01-01",
-    extracted_at="2025-12-31 18:00:00",
-    chunk_size: int = 50_000,
-    dirty: bool = True,
-) -> dict:
-    """Write the raw tables, the truth tables and generator_params.json; return row counts."""
+def generate(out_dir, **settings) -> dict:
+    """Write the raw tables, the truth tables and generator_params.json; return row counts.
+
+    ``settings`` are :func:`generator_params`'s arguments (``n_customers``, ``seed``, ``start``,
+    ``extracted_at``, ``chunk_size``, ``dirty``), defined and defaulted there only.
+    """
+    params = generator_params(**settings)
+    n_customers, seed, chunk_size, dirty = (params[k] for k in ("n_customers", "seed", "chunk_size", "dirty"))
+    start, extracted_at = params["start"], params["extracted_at"]
     if n_customers < 1:
         raise ValueError("n_customers must be >= 1")
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
-    params = generator_params(n_customers, seed, start, extracted_at, chunk_size, dirty)
     start_ts, extract_ts = pd.Timestamp(start), pd.Timestamp(extracted_at)
     if extract_ts.floor("s") != extract_ts:
         raise ValueError("extracted_at must be a whole second")
