@@ -1,7 +1,9 @@
 """Unit tests of shopper_scores.ml.versioning."""
 
 import re
+from pathlib import Path
 
+from shopper_scores.ml import versioning
 from shopper_scores.ml.versioning import model_version, package_source_files
 
 PARAMS = {"alpha": 1.0, "random_seed": 42, "horizon_days": 90}
@@ -32,6 +34,25 @@ def test_version_changes_with_params_features_window_and_name():
 
 def test_source_files_cover_the_ml_package():
     names = [p.name for p in package_source_files()]
-    assert names == sorted(names)
-    for expected in ("metrics.py", "versioning.py", "purchasing_power.py", "credit.py"):
+    for expected in ("metrics.py", "versioning.py", "purchasing_power.py"):
         assert expected in names
+
+
+def test_source_files_include_subpackages():
+    root = Path(versioning.__file__).resolve().parent
+    relative = [p.relative_to(root).as_posix() for p in package_source_files()]
+    assert relative == sorted(relative)
+    expected = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
+    assert relative == expected
+
+
+def test_version_changes_with_a_subpackage_module(tmp_path, monkeypatch):
+    package = tmp_path / "ml"
+    (package / "sub").mkdir(parents=True)
+    (package / "top.py").write_text("x = 1\n")
+    module = package / "sub" / "inner.py"
+    module.write_text("y = 1\n")
+    monkeypatch.setattr(versioning, "_ML_DIR", package)
+    before = model_version("m", PARAMS, FEATURES, WINDOW)
+    module.write_text("y = 2\n")
+    assert model_version("m", PARAMS, FEATURES, WINDOW) != before

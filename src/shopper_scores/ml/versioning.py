@@ -1,7 +1,7 @@
 """Content-addressed model versions.
 
 A model version is a hash of everything that determines a fitted model: the
-code of this package (every ``.py`` file in ``shopper_scores/ml``), the
+code of this package (every ``.py`` file in ``shopper_scores/ml`` and its subpackages), the
 hyper-parameters, the feature list and the training window.  It is never a
 timestamp, so re-running the same code on the same data reproduces the same
 version, and any change to code, parameters, features or window produces a new
@@ -20,8 +20,9 @@ _ML_DIR = Path(__file__).resolve().parent
 
 
 def package_source_files() -> list[Path]:
-    """The ``.py`` files of ``shopper_scores/ml``, sorted by file name."""
-    return sorted(_ML_DIR.glob("*.py"), key=lambda path: path.name)
+    """Every ``.py`` file below ``shopper_scores/ml`` (subpackages included), sorted by path
+    relative to the package: a module moved into a subpackage never drops out of the version."""
+    return sorted(_ML_DIR.rglob("*.py"), key=lambda path: path.relative_to(_ML_DIR).as_posix())
 
 
 def _update(digest: "hashlib._Hash", label: str, payload: bytes) -> None:
@@ -42,7 +43,7 @@ def model_version(model_name: str, params: dict, feature_names: list, training_w
     digest = hashlib.sha256()
     _update(digest, "model_name", str(model_name).encode())
     for path in package_source_files():
-        _update(digest, f"source[{path.name}]", path.read_bytes())
+        _update(digest, f"source[{path.relative_to(_ML_DIR).as_posix()}]", path.read_bytes())
     _update(digest, "params", json.dumps(params, sort_keys=True, default=str).encode())
     _update(digest, "features", json.dumps([str(f) for f in feature_names]).encode())
     if isinstance(training_window, str):
