@@ -9,7 +9,6 @@ from shopper_scores.ml import purchasing_power
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     cutoffs = dbt.ref("int_feature_cutoffs").df()
     params = {
         "as_of_date": str(cutoffs["as_of_date"].iloc[0]),

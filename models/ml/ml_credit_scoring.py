@@ -7,7 +7,6 @@ from shopper_scores.ml.scoring import score_in_batches
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     champion = dbt.ref("ml_credit_training").filter("stage = 'final' and is_champion").df()
     if len(champion) == 0:
         # No credit model (e.g. a shop without instalment credit): no scores.

@@ -8,7 +8,6 @@ from shopper_scores.ml.scoring import score_in_batches
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     champion = (
         dbt.ref("ml_purchasing_power_training")
         .filter("stage = 'final' and is_champion")
