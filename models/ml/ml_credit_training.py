@@ -8,9 +8,9 @@ from shopper_scores.ml import credit
 
 
 def model(dbt, session):
-    cutoffs = dbt.ref("int_feature_cutoffs").df()
+    context = dbt.ref("int_scoring_context").df()
     params = {
-        "as_of_date": str(cutoffs["as_of_date"].iloc[0]),
+        "as_of_date": str(context["as_of_date"].iloc[0]),
         "base_score": float(dbt.config.get("credit_base_score")),
         "base_odds": float(dbt.config.get("credit_base_odds")),
         "points_to_double_odds": float(dbt.config.get("credit_points_to_double_odds")),

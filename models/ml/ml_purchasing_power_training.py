@@ -9,13 +9,16 @@ from shopper_scores.ml import purchasing_power
 
 
 def model(dbt, session):
-    cutoffs = dbt.ref("int_feature_cutoffs").df()
+    context = dbt.ref("int_scoring_context").df()
     params = {
-        "as_of_date": str(cutoffs["as_of_date"].iloc[0]),
-        "horizon_days": int(dbt.config.get("horizon_days")),
-        "label_window_days": int(cutoffs["label_window_days"].iloc[0]),
-        "n_train_windows": int(dbt.config.get("n_train_windows")),
+        "as_of_date": str(context["as_of_date"].iloc[0]),
+        "horizon_days": int(context["horizon_days"].iloc[0]),
+        "label_window_days": int(context["label_window_days"].iloc[0]),
+        "n_train_windows": int(context["n_train_windows"].iloc[0]),
         "random_seed": int(dbt.config.get("random_seed")),
     }
     training = dbt.ref("int_purchasing_power_training_set").df()
+    # INTERIM (until the package scales labels itself): the label rescaled to the horizon
+    training["label"] = training.pop("label_window_spend") * params["horizon_days"] * 1.0 / training["label_window_days"]
+    training = training.drop(columns=["cutoff_role"])
     return purchasing_power.fit_and_evaluate(training, params).to_frame()

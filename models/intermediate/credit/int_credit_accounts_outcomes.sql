@@ -2,10 +2,13 @@
 -- reaching var('credit_default_dpd') days past due inside the performance window of
 -- var('credit_performance_months') months after opening. An instalment is cured in time only when
 -- settled (paid in full) before it reaches that many days past due. The outcome is known once the
--- window has ended (performance_end_date), and uses no payment made after it.
-{%- set dpd = var('credit_default_dpd') | int %}
-
+-- window has ended (performance_end_date), and uses no payment made after it. Both windows come
+-- from int_scoring_context.
 with
+
+context as (
+    select * from {{ ref('int_scoring_context') }}
+),
 
 accounts as (
     select * from {{ ref('stg_shop__credit_accounts') }}
@@ -17,28 +20,31 @@ repayments as (
 
 windows as (
     select
-        credit_account_id,
-        customer_id,
-        opened_at,
-        opened_date,
-        principal,
-        term_months,
+        accounts.credit_account_id,
+        accounts.customer_id,
+        accounts.opened_at,
+        accounts.opened_date,
+        accounts.principal,
+        accounts.term_months,
+        context.credit_default_dpd,
         cast(
-            {{ dbt.dateadd('month', var('credit_performance_months') | int, 'opened_date') }} as date
+            {{ dbt.dateadd('month', 'context.credit_performance_months', 'accounts.opened_date') }} as date
         ) as performance_end_date
     from accounts
+    cross join context
 ),
 
 instalments_in_window as (
     select
         windows.credit_account_id,
         repayments.due_date,
-        cast({{ dbt.dateadd('day', dpd, 'repayments.due_date') }} as date) as default_trigger_date,
+        cast({{ dbt.dateadd('day', 'windows.credit_default_dpd', 'repayments.due_date') }} as date)
+            as default_trigger_date,
         repayments.is_settled,
         repayments.paid_at
     from windows
     inner join repayments on windows.credit_account_id = repayments.credit_account_id
-    where {{ dbt.dateadd('day', dpd, 'repayments.due_date') }} <= windows.performance_end_date
+    where {{ dbt.dateadd('day', 'windows.credit_default_dpd', 'repayments.due_date') }} <= windows.performance_end_date
 ),
 
 defaults as (

@@ -2,12 +2,10 @@
 -- opening date and their default outcome, split out of time by opening date: the latest
 -- var('credit_cohort_days') of openings are the test cohort, the cohort before it validation, the
 -- rest train.
-{%- set cohort_days = var('credit_cohort_days') | int %}
-
 with
 
-scoring as (
-    select distinct as_of_date from {{ ref('int_feature_cutoffs') }}
+context as (
+    select * from {{ ref('int_scoring_context') }}
 ),
 
 outcomes as (
@@ -21,12 +19,16 @@ features as (
 matured as (
     select outcomes.*
     from outcomes
-    cross join scoring
-    where outcomes.performance_end_date <= scoring.as_of_date
+    cross join context
+    where outcomes.performance_end_date <= context.as_of_date
 ),
 
 latest as (
-    select max(opened_date) as latest_matured_opening from matured
+    select
+        max(matured.opened_date) as latest_matured_opening,
+        max(context.credit_cohort_days) as cohort_days
+    from matured
+    cross join context
 ),
 
 split as (
@@ -35,11 +37,11 @@ split as (
         case
             when
                 matured.opened_date
-                > {{ dbt.dateadd('day', -cohort_days, 'latest.latest_matured_opening') }}
+                > {{ dbt.dateadd('day', '-1 * latest.cohort_days', 'latest.latest_matured_opening') }}
                 then 'test'
             when
                 matured.opened_date
-                > {{ dbt.dateadd('day', -2 * cohort_days, 'latest.latest_matured_opening') }}
+                > {{ dbt.dateadd('day', '-2 * latest.cohort_days', 'latest.latest_matured_opening') }}
                 then 'validation'
             else 'train'
         end as split

@@ -7,8 +7,8 @@ cutoffs as (
     select * from {{ ref('int_feature_cutoffs') }}
 ),
 
-scoring as (
-    select distinct as_of_date from cutoffs
+context as (
+    select * from {{ ref('int_scoring_context') }}
 ),
 
 customers as (
@@ -33,8 +33,8 @@ at_credit_openings as (
         credit_outcomes.customer_id,
         credit_outcomes.opened_date as feature_date
     from credit_outcomes
-    cross join scoring
-    where credit_outcomes.performance_end_date <= scoring.as_of_date
+    cross join context
+    where credit_outcomes.performance_end_date <= context.as_of_date
 ),
 
 final as (

@@ -1,64 +1,17 @@
--- The dates features are computed at: window 0 is the scoring date (as_of_date); windows 1..N are
--- past cut-offs spaced one training label window L apart, each with its label over [c, c + L).
--- L is var('training_label_days') when set; otherwise the horizon H when the history holds N + 1
--- windows of H (N label windows and at least one window of feature history before the first),
--- else it shrinks to floor(history / (N + 1)) days, never below var('min_training_label_days').
--- Labels over L are rescaled to H by H / L (a constant-rate assumption, see README).
-{%- set n_label_windows = var('n_train_windows') | int + 2 %}
-{%- set horizon = var('horizon_days') | int %}
-
+-- The dates features are computed at: window 0 is the scoring date (as_of_date); windows
+-- 1 .. n_label_windows are past cut-offs one training label window L apart, each with its label
+-- over [c, c + L). cutoff_role names each window's part in the out-of-time protocol, which the
+-- training models read instead of assuming window numbers: test = the test stage's holdout (the
+-- latest complete window, ending at as_of_date), validation = the validation stage's holdout,
+-- training = older windows that are only ever fitted on.
 with
 
-extraction as (
-    select extracted_at from {{ ref('stg_shop__extraction_manifest') }}
-),
-
-orders as (
-    select ordered_at from {{ ref('stg_shop__orders') }}
-),
-
-history as (
-    select
-        {%- if var('as_of_date') %}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date,
-        {%- else %}
-        cast(extraction.extracted_at as date) as as_of_date,
-        {%- endif %}
-        cast(min(orders.ordered_at) as date) as first_order_date
-    from extraction
-    cross join orders
-    group by extraction.extracted_at
-),
-
-history_length as (
-    select
-        as_of_date,
-        first_order_date,
-        {{ dbt.datediff('first_order_date', 'as_of_date', 'day') }} as history_days
-    from history
-),
-
-label_window as (
-    select
-        as_of_date,
-        first_order_date,
-        history_days,
-        {%- if var('training_label_days') %}
-        {{ var('training_label_days') | int }} as label_window_days
-        {%- else %}
-        case
-            when history_days >= {{ (n_label_windows + 1) * horizon }} then {{ horizon }}
-            else greatest(
-                {{ var('min_training_label_days') | int }},
-                cast(floor(history_days / {{ n_label_windows + 1 }}) as integer)
-            )
-        end as label_window_days
-        {%- endif %}
-    from history_length
+context as (
+    select * from {{ ref('int_scoring_context') }}
 ),
 
 windows as (
-    {%- for window_index in range(n_label_windows + 1) %}
+    {%- for window_index in range(n_label_windows() + 1) %}
     select {{ window_index }} as window_index{{ " union all" if not loop.last }}
     {%- endfor %}
 ),
@@ -67,16 +20,17 @@ final as (
     select
         windows.window_index,
         cast(
-            {{ dbt.dateadd('day', '-1 * windows.window_index * label_window.label_window_days', 'label_window.as_of_date') }}
+            {{ dbt.dateadd('day', '-1 * windows.window_index * context.label_window_days', 'context.as_of_date') }}
             as date
         ) as feature_date,
-        case when windows.window_index = 0 then 'scoring' else 'training' end as cutoff_role,
-        label_window.as_of_date,
-        label_window.label_window_days,
-        {{ horizon }} as horizon_days,
-        label_window.history_days
+        case windows.window_index
+            when 0 then 'scoring'
+            when 1 then 'test'
+            when 2 then 'validation'
+            else 'training'
+        end as cutoff_role
     from windows
-    cross join label_window
+    cross join context
 )
 
 select * from final

@@ -1,12 +1,16 @@
 -- Label of each past cut-off c (window_index >= 1): net spend over [c, c + L) = amount - discount
 -- of orders placed in the window and not cancelled before its end, minus refunds dated in the
--- window (also for orders placed earlier) and refund documents dated in the window.
--- label_net_spend rescales it to the horizon (x H / L).
+-- window (also for orders placed earlier) and refund documents dated in the window. The spend
+-- stays over L: how it relates to the horizon H is the ML package's decision, made in one place.
 with
+
+context as (
+    select * from {{ ref('int_scoring_context') }}
+),
 
 cutoffs as (
     select * from {{ ref('int_feature_cutoffs') }}
-    where window_index >= 1
+    where cutoff_role != 'scoring'
 ),
 
 population as (
@@ -26,11 +30,12 @@ windows as (
         population.customer_id,
         cutoffs.feature_date,
         cutoffs.window_index,
-        cutoffs.label_window_days,
-        cutoffs.horizon_days,
-        cast({{ dbt.dateadd('day', 'cutoffs.label_window_days', 'cutoffs.feature_date') }} as date)
+        cutoffs.cutoff_role,
+        context.label_window_days,
+        cast({{ dbt.dateadd('day', 'context.label_window_days', 'cutoffs.feature_date') }} as date)
             as label_end_date
     from cutoffs
+    cross join context
     inner join population on cutoffs.feature_date = population.feature_date
 ),
 
@@ -108,12 +113,11 @@ final as (
         windows.customer_id,
         windows.feature_date,
         windows.window_index,
+        windows.cutoff_role,
         windows.label_window_days,
         windows.label_end_date,
         net_spend.orders_in_window as label_orders_in_window,
-        net_spend.net_spend_in_window as label_net_spend_in_window,
-        net_spend.net_spend_in_window * windows.horizon_days * 1.0
-        / windows.label_window_days as label_net_spend
+        net_spend.net_spend_in_window as label_net_spend_in_window
     from windows
     inner join net_spend
         on

@@ -1,4 +1,5 @@
--- Features at each past cut-off joined to the label over the window that follows it.
+-- Features at each past cut-off joined to the label over the window that follows it: the net
+-- spend over the label window L (label_window_spend) and L itself; the ML package scales it.
 with
 
 labels as (
@@ -12,9 +13,9 @@ features as (
 final as (
     select
         labels.window_index,
+        labels.cutoff_role,
         labels.label_window_days,
-        -- `label` is the ML package's name for the target.
-        labels.label_net_spend as label,  -- noqa: RF04
+        labels.label_net_spend_in_window as label_window_spend,
         features.*
     from labels
     inner join features

@@ -11,6 +11,10 @@ predictions as (
     select * from {{ ref('ml_credit_scoring') }}
 ),
 
+context as (
+    select * from {{ ref('int_scoring_context') }}
+),
+
 features as (
     select * from {{ ref('user_features') }}
 ),
@@ -26,7 +30,7 @@ reasons as (
 with_status as (
     select
         predictions.*,
-        features.as_of_date,
+        context.as_of_date,
         case
             when features.orders_placed_lifetime = 0 and features.credit_accounts_lifetime = 0
                 then 'no_history'
@@ -34,6 +38,7 @@ with_status as (
             else 'scored'
         end as score_status
     from predictions
+    cross join context
     inner join features on predictions.customer_id = features.customer_id
 ),
 

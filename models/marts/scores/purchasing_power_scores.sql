@@ -6,12 +6,8 @@ predictions as (
     select * from {{ ref('ml_purchasing_power_scoring') }}
 ),
 
-scoring_date as (
-    select
-        as_of_date,
-        horizon_days
-    from {{ ref('int_feature_cutoffs') }}
-    where window_index = 0
+context as (
+    select * from {{ ref('int_scoring_context') }}
 ),
 
 tiers as (
@@ -31,15 +27,15 @@ ranked as (
 final as (
     select
         cast(ranked.customer_id as varchar) as customer_id,
-        scoring_date.as_of_date,
-        cast(scoring_date.horizon_days as integer) as horizon_days,
+        context.as_of_date,
+        cast(context.horizon_days as integer) as horizon_days,
         cast(ranked.predicted_spend as double) as predicted_spend,
         cast(round(ranked.percentile, 2) as double) as purchasing_power_score,
         cast(tiers.tier as varchar) as purchasing_power_tier,
         cast(ranked.model_name as varchar) as model_name,
         cast(ranked.model_version as varchar) as model_version
     from ranked
-    cross join scoring_date
+    cross join context
     left join tiers
         on
             round(ranked.percentile, 2) >= tiers.min_score

@@ -5,15 +5,14 @@ features as (
     select * from {{ ref('int_user_features_point_in_time') }}
 ),
 
-cutoffs as (
-    select * from {{ ref('int_feature_cutoffs') }}
-    where window_index = 0
+context as (
+    select * from {{ ref('int_scoring_context') }}
 ),
 
 final as (
     select
         features.customer_id,
-        cutoffs.as_of_date,
+        context.as_of_date,
         cast(features.tenure_days as integer) as tenure_days,
         cast(features.age_years as integer) as age_years,
         cast(features.region as varchar) as region,
@@ -67,7 +66,7 @@ final as (
         cast(features.max_days_past_due as bigint) as max_days_past_due,
         cast(features.late_instalment_share as double) as late_instalment_share
     from features
-    inner join cutoffs on features.feature_date = cutoffs.feature_date
+    inner join context on features.feature_date = context.as_of_date
 )
 
 select * from final
