@@ -3,6 +3,7 @@ metrics and notes, plus the final champion's serialised model."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -27,6 +28,32 @@ class TrainingLog:
 
     columns: ClassVar[list[str]] = []
     metric_columns: ClassVar[list[str]] = []
+
+    def add_row(self, model_name: str, model_version: str, stage: str, *, is_champion: bool = False,
+                train_feature_dates: str | None = None, eval_feature_date: str | None = None,
+                n_train: int = 0, n_eval: int = 0, note: str | None = None) -> dict:
+        """Append one (model, stage) row, metrics undefined (NaN) until :meth:`record_metrics`,
+        and return it for the caller to complete (note, blob)."""
+        row = {
+            "model_name": model_name,
+            "model_version": model_version,
+            "as_of_date": self.as_of_date,
+            "stage": stage,
+            "is_champion": is_champion,
+            "train_feature_dates": train_feature_dates,
+            "eval_feature_date": eval_feature_date,
+            "n_train": n_train,
+            "n_eval": n_eval,
+            **{col: math.nan for col in self.metric_columns},
+            "note": note,
+            "model_blob": None,
+        }
+        self.rows.append(row)
+        return row
+
+    def record_metrics(self, row: dict, metrics: dict) -> None:
+        """Copy this log's metric columns from ``metrics`` into ``row``."""
+        row.update({col: metrics[col] for col in self.metric_columns})
 
     def to_frame(self) -> pd.DataFrame:
         """Typed frame: metrics as floats, sizes as int64, is_champion as bool, text and dates
