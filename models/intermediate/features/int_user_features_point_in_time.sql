@@ -2,24 +2,6 @@
 -- feature_date. One definition serves the scoring date, the training cut-offs and the credit
 -- account openings. Counts are 0 when a customer has no such activity (or the source table is
 -- absent); rates, averages and recencies are null when undefined.
-{%- set zero_if_missing = {
-    'order_features': [
-        'orders_placed_lifetime', 'orders_lifetime', 'orders_30d', 'orders_90d', 'orders_365d',
-        'net_spend_30d', 'net_spend_90d', 'net_spend_365d', 'net_spend_lifetime',
-        'net_spend_prev_90d'],
-    'category_features': ['distinct_categories_lifetime'],
-    'event_features': [
-        'sessions_30d', 'sessions_90d', 'sessions_365d', 'events_90d', 'view_events_90d',
-        'search_events_90d', 'add_to_cart_events_90d', 'favorite_events_90d',
-        'checkout_events_90d'],
-    'review_features': ['reviews_lifetime'],
-    'refund_features': ['refunds_lifetime', 'refunded_amount_lifetime', 'refunded_amount_90d'],
-    'repayment_features': [
-        'credit_accounts_lifetime', 'credit_principal_lifetime', 'instalments_due',
-        'instalments_paid_late', 'instalments_30dpd', 'current_days_past_due',
-        'outstanding_balance'],
-} %}
-
 with
 
 feature_dates as (
@@ -54,7 +36,7 @@ repayment_features as (
     select * from {{ ref('int_repayment_features') }}
 ),
 
-joined as (
+final as (
     select
         feature_dates.customer_id,
         feature_dates.feature_date,
@@ -67,11 +49,43 @@ joined as (
         extract(year from feature_dates.feature_date) - customers.birth_year as age_years,
         customers.region,
         cast(customers.city_tier as {{ dbt.type_string() }}) as city_tier,
-        {%- for model_name, columns in zero_if_missing.items() %}
-        {%- for column in columns %}
-        coalesce({{ model_name }}.{{ column }}, 0) as {{ column }},
-        {%- endfor %}
-        {%- endfor %}
+        -- Orders: counts and net spend (0 without orders)
+        coalesce(order_features.orders_placed_lifetime, 0) as orders_placed_lifetime,
+        coalesce(order_features.orders_lifetime, 0) as orders_lifetime,
+        coalesce(order_features.orders_30d, 0) as orders_30d,
+        coalesce(order_features.orders_90d, 0) as orders_90d,
+        coalesce(order_features.orders_365d, 0) as orders_365d,
+        coalesce(order_features.net_spend_30d, 0) as net_spend_30d,
+        coalesce(order_features.net_spend_90d, 0) as net_spend_90d,
+        coalesce(order_features.net_spend_365d, 0) as net_spend_365d,
+        coalesce(order_features.net_spend_lifetime, 0) as net_spend_lifetime,
+        coalesce(order_features.net_spend_prev_90d, 0) as net_spend_prev_90d,
+        -- Categories
+        coalesce(category_features.distinct_categories_lifetime, 0) as distinct_categories_lifetime,
+        -- Browsing: sessions and events (0 without events)
+        coalesce(event_features.sessions_30d, 0) as sessions_30d,
+        coalesce(event_features.sessions_90d, 0) as sessions_90d,
+        coalesce(event_features.sessions_365d, 0) as sessions_365d,
+        coalesce(event_features.events_90d, 0) as events_90d,
+        coalesce(event_features.view_events_90d, 0) as view_events_90d,
+        coalesce(event_features.search_events_90d, 0) as search_events_90d,
+        coalesce(event_features.add_to_cart_events_90d, 0) as add_to_cart_events_90d,
+        coalesce(event_features.favorite_events_90d, 0) as favorite_events_90d,
+        coalesce(event_features.checkout_events_90d, 0) as checkout_events_90d,
+        -- Reviews: count
+        coalesce(review_features.reviews_lifetime, 0) as reviews_lifetime,
+        -- Refund documents
+        coalesce(refund_features.refunds_lifetime, 0) as refunds_lifetime,
+        coalesce(refund_features.refunded_amount_lifetime, 0) as refunded_amount_lifetime,
+        coalesce(refund_features.refunded_amount_90d, 0) as refunded_amount_90d,
+        -- Instalment credit: usage and arrears (0 without credit)
+        coalesce(repayment_features.credit_accounts_lifetime, 0) as credit_accounts_lifetime,
+        coalesce(repayment_features.credit_principal_lifetime, 0) as credit_principal_lifetime,
+        coalesce(repayment_features.instalments_due, 0) as instalments_due,
+        coalesce(repayment_features.instalments_paid_late, 0) as instalments_paid_late,
+        coalesce(repayment_features.instalments_30dpd, 0) as instalments_30dpd,
+        coalesce(repayment_features.current_days_past_due, 0) as current_days_past_due,
+        coalesce(repayment_features.outstanding_balance, 0) as outstanding_balance,
         -- Orders: rates and timing
         order_features.recency_days,
         order_features.days_since_first_order,
@@ -100,12 +114,30 @@ joined as (
         / nullif(repayment_features.instalments_due, 0) as late_instalment_share
     from feature_dates
     left join customers on feature_dates.customer_id = customers.customer_id
-    {%- for model_name in zero_if_missing.keys() %}
-    left join {{ model_name }}
+    left join order_features
         on
-            feature_dates.customer_id = {{ model_name }}.customer_id
-            and feature_dates.feature_date = {{ model_name }}.feature_date
-    {%- endfor %}
+            feature_dates.customer_id = order_features.customer_id
+            and feature_dates.feature_date = order_features.feature_date
+    left join category_features
+        on
+            feature_dates.customer_id = category_features.customer_id
+            and feature_dates.feature_date = category_features.feature_date
+    left join event_features
+        on
+            feature_dates.customer_id = event_features.customer_id
+            and feature_dates.feature_date = event_features.feature_date
+    left join review_features
+        on
+            feature_dates.customer_id = review_features.customer_id
+            and feature_dates.feature_date = review_features.feature_date
+    left join refund_features
+        on
+            feature_dates.customer_id = refund_features.customer_id
+            and feature_dates.feature_date = refund_features.feature_date
+    left join repayment_features
+        on
+            feature_dates.customer_id = repayment_features.customer_id
+            and feature_dates.feature_date = repayment_features.feature_date
 )
 
-select * from joined
+select * from final
