@@ -33,7 +33,7 @@ def test_orders_only_shop_gets_purchasing_power_scores(orders_only):
     assert len(scores) == customers > 0
     # Float-typed integer ids are read back as the integers they were.
     assert not scores["customer_id"].str.endswith(".0").any()
-    metrics = query(orders_only, "select * from main.model_metrics where model_family = 'purchasing_power' and split = 'test'")
+    metrics = query(orders_only, "select * from main.model_metrics_wide where model_family = 'purchasing_power' and split = 'test'")
     assert len(metrics) >= 2
 
 

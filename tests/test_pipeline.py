@@ -106,7 +106,7 @@ def test_model_versions_are_content_hashes(built_warehouse):
 def _test_metrics(built_warehouse, family):
     metrics = query(
         built_warehouse,
-        f"select * from main.model_metrics where model_family = '{family}' and split = 'test'",
+        f"select * from main.model_metrics_wide where model_family = '{family}' and split = 'test'",
     )
     return metrics.set_index("model_name")
 

@@ -1,0 +1,53 @@
+-- model_metrics pivoted back to one row per (model_name, model_version, as_of_date, split), one
+-- column per metric, for BI tools that prefer columns. A view: nothing is stored twice.
+with
+
+metrics as (
+    select * from {{ ref('model_metrics') }}
+),
+
+final as (
+    select
+        model_family,
+        model_name,
+        model_version,
+        as_of_date,
+        split,
+        is_champion,
+        train_feature_dates,
+        eval_feature_date,
+        n_train,
+        max(n) as n_eval,
+        -- regression
+        max(case when metric_name = 'mae' then metric_value end) as mae,
+        max(case when metric_name = 'rmse' then metric_value end) as rmse,
+        max(case when metric_name = 'r2' then metric_value end) as r2,
+        max(case when metric_name = 'spearman' then metric_value end) as spearman,
+        max(case when metric_name = 'normalised_gini' then metric_value end) as normalised_gini,
+        max(case when metric_name = 'top_decile_capture' then metric_value end) as top_decile_capture,
+        -- classification
+        max(case when metric_name = 'auc' then metric_value end) as auc,
+        max(case when metric_name = 'ks' then metric_value end) as ks,
+        max(case when metric_name = 'gini' then metric_value end) as gini,
+        max(case when metric_name = 'brier' then metric_value end) as brier,
+        max(case when metric_name = 'log_loss' then metric_value end) as log_loss,
+        max(case when metric_name = 'event_rate' then metric_value end) as event_rate,
+        -- levels
+        max(case when metric_name = 'mean_label' then metric_value end) as mean_label,
+        max(case when metric_name = 'mean_prediction' then metric_value end) as mean_prediction,
+        note
+    from metrics
+    group by
+        model_family,
+        model_name,
+        model_version,
+        as_of_date,
+        split,
+        is_champion,
+        train_feature_dates,
+        eval_feature_date,
+        n_train,
+        note
+)
+
+select * from final
