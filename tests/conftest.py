@@ -1,18 +1,27 @@
 """Shared fixtures: small generated shops and dbt builds into temporary DuckDB warehouses.
 
-Every dbt invocation gets its own warehouse file, target and log directories, so tests never touch
+Tests that run dbt are marked ``dbt``; ``pytest -m "not dbt"`` is the fast lane. Every dbt
+invocation gets its own warehouse file, target and log directories, so tests never touch
 warehouse/shopper_scores.duckdb or each other.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import duckdb
-import pytest
+# One OpenMP thread per process: scikit-learn's gradient boosting otherwise spawns a thread per
+# core in every process (pytest and each dbt build's two Python-model threads), oversubscribing
+# a 2-core machine several times over (a test went 88 s -> 20 s). Set before scikit-learn is
+# imported; dbt subprocesses inherit it. Results do not depend on the thread count (histogram
+# sums run per feature), which test_determinism's identical rebuilds and the benchmarks confirm.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from shopper_scores.dbt_runner import PROJECT_DIR, run_dbt  # noqa: F401  (re-exported for the tests)
-from shopper_scores.demo_data import generate
+import duckdb  # noqa: E402
+import pytest  # noqa: E402
+
+from shopper_scores.dbt_runner import PROJECT_DIR, run_dbt  # noqa: E402,F401  (re-exported)
+from shopper_scores.demo_data import generate  # noqa: E402
 
 
 # Small enough for CI on 2 cores, large enough for the planted signal to show on the test window.

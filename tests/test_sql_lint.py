@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import PROJECT_DIR
+
+# The dbt templater compiles the whole project: it belongs to the dbt lane, not the fast one.
+pytestmark = pytest.mark.dbt
 
 
 def test_sqlfluff_lint_passes(tmp_path):
