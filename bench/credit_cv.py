@@ -45,6 +45,8 @@ from shopper_scores.ml.features import select_features  # noqa: E402
 from shopper_scores.ml.metrics import classification_metrics  # noqa: E402
 
 SEED = 42
+# The product's score scale (dbt_project.yml); the benchmark compares probabilities, not points.
+SCALING = credit.ScoreScaling(base_score=600, base_odds=50, points_to_double_odds=20)
 N_FOLDS = 5
 METRICS = ("auc", "ks", "gini", "brier")
 PEER_LIBRARIES = ("optbinning", "lightgbm")
@@ -52,14 +54,14 @@ LIBRARIES = ("numpy", "pandas", "scikit-learn", *PEER_LIBRARIES)
 
 
 # --------------------------------------------------------------------------- methods
-# Each method: (train frame, held-out frame, numeric features, categorical features, params)
-# -> probability of default for the held-out rows.
+# Each method: (train frame, held-out frame, numeric features, categorical features, params: a
+# credit.CreditParams) -> probability of default for the held-out rows.
 
 
 def project_model(name: str):
     def fit_predict(train, test, numeric, categorical, params):
         model = credit.fit_model(name, train[["is_default", *numeric, *categorical]], params)
-        return model.predict_pd(test)
+        return model.predict_proba(test)[:, 1]
     return fit_predict
 
 
@@ -120,8 +122,9 @@ def feature_sets(dataset: str) -> list[tuple[str, pd.DataFrame, tuple[str, ...]]
     return [("raw", frame, behavioural), ("raw+behavioural", frame, ())]
 
 
-def cross_validate(method: str, frame: pd.DataFrame, left_out: tuple[str, ...], params: dict) -> dict:
-    spec = select_features(frame, excluded=[*left_out, *params.get("excluded_features", ())])
+def cross_validate(method: str, frame: pd.DataFrame, left_out: tuple[str, ...],
+                   params: credit.CreditParams) -> dict:
+    spec = select_features(frame, excluded=[*left_out, *params.excluded_features])
     y = frame["is_default"].to_numpy()
     folds = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
     scores = {m: [] for m in METRICS}
@@ -156,14 +159,15 @@ def main() -> None:
     for dataset in args.datasets:
         rows = []
         for label, frame, left_out in feature_sets(dataset):
-            runs = [(m, {"random_seed": SEED}) for m in args.methods]
+            defaults = credit.CreditParams(random_seed=SEED, scaling=SCALING)
+            runs = [(m, defaults) for m in args.methods]
             if args.product_exclusions and "project_scorecard" in args.methods:
                 key = "german_credit" if dataset == "german" else "taiwan_credit"
-                runs.append(("project_scorecard", {"random_seed": SEED,
-                                                   "excluded_features": cd.PRODUCT_EXCLUDED[key]}))
+                runs.append(("project_scorecard", credit.CreditParams(
+                    random_seed=SEED, scaling=SCALING, excluded_features=cd.PRODUCT_EXCLUDED[key])))
             for method, params in runs:
                 res = cross_validate(method, frame, left_out, params)
-                excluded = params.get("excluded_features")
+                excluded = params.excluded_features
                 row = {"method": method + (f" (no {', '.join(excluded)})" if excluded else ""),
                        "features": f"{label} ({res['n_features']})"}
                 for m in METRICS:

@@ -1,4 +1,8 @@
-"""Probability of default, score and reason codes for every customer at as_of_date."""
+"""Probability of default, score and reason codes for every customer at as_of_date.
+
+The score scale is the one stored in the champion scorecard (fixed when it was fitted), never a
+var read here: a credit_score always matches the model_version it came from.
+"""
 
 import pandas as pd
 
@@ -18,14 +22,9 @@ def model(dbt, session):
     if len(champion) > 1:
         raise ValueError("ml_credit_training holds more than one final champion row")
     blob = champion["model_blob"].iloc[0]
-    params = {
-        "base_score": float(dbt.config.get("credit_base_score")),
-        "base_odds": float(dbt.config.get("credit_base_odds")),
-        "points_to_double_odds": float(dbt.config.get("credit_points_to_double_odds")),
-    }
     batch_size = int(dbt.config.get("scoring_batch_rows"))
     return score_in_batches(
         dbt.ref("user_features").to_arrow_reader(batch_size),
-        lambda features: credit.score(blob, features, params),
+        lambda features: credit.score(blob, features),
         champion.iloc[0],
     )

@@ -51,7 +51,8 @@ def test_no_sex_feature(german, taiwan):
     for frame in (german, taiwan):
         assert not [c for c in frame.columns if "sex" in c.lower() or "gender" in c.lower()]
     assert "personal_status_and_sex" not in german.columns
-    model = credit.fit_model(credit.SCORECARD, taiwan.drop(columns=["credit_account_id", "customer_id"]))
+    params = credit.CreditParams(random_seed=42, scaling=credit.ScoreScaling(600, 50, 20))
+    model = credit.fit_model(credit.SCORECARD, taiwan.drop(columns=["credit_account_id", "customer_id"]), params)
     assert not [n for n in model.feature_names if "sex" in n or "gender" in n]
 
 

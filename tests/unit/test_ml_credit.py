@@ -1,5 +1,6 @@
 """Unit tests of shopper_scores.ml.credit on synthetic accounts with a planted signal."""
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -9,8 +10,8 @@ import pytest
 
 from shopper_scores.ml import credit
 
-PARAMS = {"as_of_date": "2024-06-30", "base_score": 600, "base_odds": 50, "points_to_double_odds": 20,
-          "random_seed": 42, "n_bins": 6, "min_bin_share": 0.05}
+PARAMS = credit.CreditParams(as_of_date="2024-06-30", random_seed=42, n_bins=6, min_bin_share=0.05,
+                             scaling=credit.ScoreScaling(base_score=600, base_odds=50, points_to_double_odds=20))
 FEATURES = {"income", "utilisation", "late_payments", "region", "city_tier"}
 
 
@@ -61,7 +62,7 @@ def frame(result):
 
 @pytest.fixture(scope="module")
 def scored(result, accounts):
-    return credit.score(result.model_blob, accounts, PARAMS)
+    return credit.score(result.model_blob, accounts)
 
 
 def row(frame, model, stage):
@@ -119,7 +120,7 @@ def test_features_exclude_protected_and_meta(result):
 
 def test_excluded_features_are_not_used(accounts):
     # As dbt passes the var: comma-separated text.
-    result = credit.fit_and_evaluate(accounts, {**PARAMS, "excluded_features": "region, city_tier"})
+    result = credit.fit_and_evaluate(accounts, dataclasses.replace(PARAMS, excluded_features="region, city_tier"))
     assert set(result.feature_names) == FEATURES - {"region", "city_tier"}
     points = credit.scorecard_points(result.model_blob)
     assert not set(points["feature"]) & {"region", "city_tier"}
@@ -161,7 +162,7 @@ def test_score_scaling_formula():
     # odds_good == base_odds -> base_score; doubling the odds adds points_to_double_odds
     p_base = 1 / 51
     p_double = 1 / 101
-    scores = credit.pd_to_score([p_base, p_double, 0.0, 1.0], PARAMS)
+    scores = credit.pd_to_score([p_base, p_double, 0.0, 1.0], PARAMS.scaling)
     assert scores[0] == 600 and scores[1] == 620
     factor = 20 / math.log(2)
     assert scores[2] == math.floor(600 + factor * (math.log((1 - 1e-6) / 1e-6) - math.log(50)) + 0.5)
@@ -185,10 +186,10 @@ def test_reason_codes_are_feature_names_and_follow_points(result, scored, accoun
     bins = card.bin_indices(accounts.head(25))
     for i in range(25):
         shortfall = {}
-        for j, binning in enumerate(card.binnings):
+        for j, binning in enumerate(card.binnings_):
             pts = table[table.feature == binning.feature].points.to_numpy()
             shortfall[binning.feature] = pts.max() - pts[bins[i, j]]
-        missing = {b.feature: bins[i, j] == len(b.labels) - 1 for j, b in enumerate(card.binnings)}
+        missing = {b.feature: bins[i, j] == len(b.labels_) - 1 for j, b in enumerate(card.binnings_)}
         expected = [f + (credit.MISSING_SUFFIX if missing[f] else "")
                     for f, s in sorted(shortfall.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
                     if round(s, 9) > 0][:3]
@@ -202,16 +203,16 @@ def test_a_reason_resting_on_a_missing_value_says_so(result):
     # A feature whose missing bin scores worst of its bins: a customer with that value missing and
     # every other feature at its best bin gets exactly that reason, marked ':missing'.
     worst_missing = [
-        b.feature for b in card.binnings
+        b.feature for b in card.binnings_
         if (pts := table[table.feature == b.feature].points.to_numpy())[-1] < pts.max() - 1e-9
     ]
     if not worst_missing:
         pytest.skip("no feature whose missing bin is below its best bin in this fit")
     feature = worst_missing[0]
     best = np.array([[int(np.argmax(table[table.feature == b.feature].points.to_numpy()))
-                      for b in card.binnings]])
-    j = [b.feature for b in card.binnings].index(feature)
-    best[0, j] = len(card.binnings[j].labels) - 1
+                      for b in card.binnings_]])
+    j = [b.feature for b in card.binnings_].index(feature)
+    best[0, j] = len(card.binnings_[j].labels_) - 1
     assert card.reason_codes(best)[0][0] == feature + credit.MISSING_SUFFIX
 
 
@@ -222,10 +223,11 @@ def test_scorecard_points_add_up_to_score(result, scored, accounts):
     assert set(table.feature) == FEATURES
     assert table.groupby("feature").bin_label.apply(lambda s: "(missing)" in set(s)).all()
     factor = 20 / math.log(2)
-    base_points = 600 + factor * (-card.platt_a - card.platt_b * card.intercept - math.log(50))
+    platt_a, platt_b = card.platt_
+    base_points = 600 + factor * (-platt_a - platt_b * card.intercept_ - math.log(50))
     bins = card.bin_indices(accounts)
     total = base_points + sum(
-        table[table.feature == b.feature].points.to_numpy()[bins[:, j]] for j, b in enumerate(card.binnings)
+        table[table.feature == b.feature].points.to_numpy()[bins[:, j]] for j, b in enumerate(card.binnings_)
     )
     assert np.abs(total - scored.credit_score.to_numpy()).max() <= 0.5 + 1e-6
 
@@ -233,33 +235,37 @@ def test_scorecard_points_add_up_to_score(result, scored, accounts):
 def test_bins_respect_min_share(result, accounts):
     card = credit.load_scorecard(result.model_blob)
     n_fit = int(accounts.split.isin(["train", "validation"]).sum())
-    for binning in card.binnings:
-        counts = binning.n_rows[:-1]  # all but the "(missing)" bin
+    for binning in card.binnings_:
+        counts = binning.n_rows_[:-1]  # all but the "(missing)" bin
         if binning.kind == "categorical":
             counts = counts[:-1]  # "(other)" pools the rare ones
-            assert "tiny" not in binning.categories or binning.feature != "region"
+            assert "tiny" not in binning.categories_ or binning.feature != "region"
         assert (counts >= 0.05 * n_fit).all()
-        assert len(binning.labels) <= 6 + 2
+        assert len(binning.labels_) <= 6 + 2
 
 
 def test_batch_scoring_equals_whole_and_is_robust(result, scored, accounts):
     batches = pd.concat(
-        [credit.score(result.model_blob, accounts.iloc[i:i + 333], PARAMS) for i in range(0, len(accounts), 333)],
+        [credit.score(result.model_blob, accounts.iloc[i:i + 333]) for i in range(0, len(accounts), 333)],
         ignore_index=True,
     )
     pd.testing.assert_frame_equal(scored, batches)
     odd = accounts.head(5).copy().reset_index(drop=True)
     odd["region"] = pd.Series(["unseen", None, "south", None, "north"], dtype=object)
     odd["utilisation"] = pd.Series([None] * 5, dtype=object)
-    out = credit.score(result.model_blob, odd, PARAMS)
+    out = credit.score(result.model_blob, odd)
     assert out.probability_of_default.between(0, 1, inclusive="neither").all()
     g = accounts.head(50).copy()
     g["gender"] = "x"
-    pd.testing.assert_frame_equal(credit.score(result.model_blob, g, PARAMS), scored.head(50))
-    # scaling comes from params, defaults from the model
-    shifted = credit.score(result.model_blob, accounts.head(50), {**PARAMS, "base_score": 700})
+    pd.testing.assert_frame_equal(credit.score(result.model_blob, g), scored.head(50))
+    # the scale comes from the stored model only: a card fitted with base_score 700 scores
+    # exactly 100 points more, with the same probabilities and reason codes
+    shifted_scale = credit.ScoreScaling(base_score=700, base_odds=50, points_to_double_odds=20)
+    shifted_fit = credit.fit_and_evaluate(accounts, dataclasses.replace(PARAMS, scaling=shifted_scale))
+    assert credit.load_scorecard(shifted_fit.model_blob).scaling == shifted_scale
+    shifted = credit.score(shifted_fit.model_blob, accounts.head(50))
     assert (shifted.credit_score - scored.head(50).credit_score).eq(100).all()
-    pd.testing.assert_frame_equal(credit.score(result.model_blob, accounts.head(50)), scored.head(50))
+    pd.testing.assert_frame_equal(shifted.drop(columns="credit_score"), scored.head(50).drop(columns="credit_score"))
 
 
 # --------------------------------------------------------------------------- missing splits + tiny data
@@ -280,7 +286,7 @@ def test_no_test_split_calibrates_in_sample():
     f = res.to_frame()
     assert f[f.stage == "test"].auc.isna().all()
     assert "in-sample" in row(f, credit.SCORECARD, "final").note
-    assert credit.score(res.model_blob, data, PARAMS).probability_of_default.notna().all()
+    assert credit.score(res.model_blob, data).probability_of_default.notna().all()
 
 
 def test_tiny_and_single_class_data():
@@ -292,7 +298,7 @@ def test_tiny_and_single_class_data():
     res = credit.fit_and_evaluate(no_defaults, PARAMS)
     f = res.to_frame()
     assert f[f.stage != "final"].auc.isna().all()
-    out = credit.score(res.model_blob, no_defaults, PARAMS)
+    out = credit.score(res.model_blob, no_defaults)
     assert out.probability_of_default.between(0, 1, inclusive="neither").all()
     assert out.reason_code_1.isna().all()
 
@@ -309,4 +315,4 @@ def test_invalid_inputs_raise():
     with pytest.raises(ValueError, match="split"):
         credit.fit_and_evaluate(bad, PARAMS)
     with pytest.raises(ValueError):
-        credit.score("not-a-blob", make_accounts(3), PARAMS)
+        credit.score("not-a-blob", make_accounts(3))

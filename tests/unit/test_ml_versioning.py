@@ -44,6 +44,7 @@ def test_source_files_include_subpackages():
     assert relative == sorted(relative)
     expected = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
     assert relative == expected
+    assert any("/" in name for name in relative), "no subpackage module is hashed"
 
 
 def test_version_changes_with_a_subpackage_module(tmp_path, monkeypatch):

@@ -1,0 +1,74 @@
+"""Credit risk: probability of default, credit score, grade inputs and reason codes.
+
+Modules (split by concern, as optbinning separates binning from scorecard)
+-------
+* :mod:`.params` -- :class:`CreditParams` (typed, frozen; :meth:`CreditParams.from_dbt`) and the
+  models' hyper-parameters :class:`ScorecardParams`, :class:`GBMParams`, :class:`PlattParams`.
+* :mod:`.scaling` -- :class:`ScoreScaling` and :func:`pd_to_score`.
+* :mod:`.binning` -- :class:`FeatureBinning`: bins, weights of evidence, information value.
+* :mod:`.calibration` -- Platt calibration, the step after ``fit``.
+* :mod:`.scorecard` -- :class:`CreditScorecard`, the champion (points, reason codes).
+* :mod:`.challenger` -- :class:`CreditGBM` (challenger) and :class:`BaseRateClassifier` (baseline).
+* :mod:`.protocol` -- the out-of-time stage plan as a pure function (:func:`plan_stages`).
+* :mod:`.training` -- :func:`fit_model` and :func:`fit_and_evaluate` (the training log).
+* :mod:`.scoring` -- :func:`score`, :func:`scorecard_points`, :func:`empty_scores`.
+
+Models
+------
+* ``credit_scorecard_logit`` -- the explainable champion, always.  Per-feature binning fitted on
+  the training rows: up to 20 quantile pre-bins for numerics (missing values in their own bin),
+  categories ordered by bad rate (rare ones pooled into ``(other)``), every pre-bin holding at
+  least ``min_bin_share`` of the rows; pre-bins merged into at most ``n_bins`` groups whose bad
+  rate is monotone or has a single peak / valley, keeping the most information value.  Then
+  smoothed weight of evidence (WOE) per bin, an L2 logistic regression on the WOE columns, then
+  Platt calibration (a logistic regression on the model's logit).
+* ``credit_gbm`` -- challenger, ``HistGradientBoostingClassifier`` with the same Platt
+  calibration.  Compared in the metrics table, never champion.
+* ``credit_base_rate`` -- the training default rate for every account.
+
+Every model is a scikit-learn style estimator: the constructor takes typed parameters only,
+``fit(X, y)`` and ``calibrate(X, y)`` return the estimator, fitted attributes end in ``_``,
+``predict_proba(X)[:, 1]`` is the probability of default. The stages (validation, test, final)
+and their fallbacks are described in :mod:`.protocol`; :func:`fit_model` runs the same fit +
+calibration outside that protocol (e.g. on a cross-validation fold; ``bench/credit_cv.py``).
+
+``gender`` is a protected attribute: it is never used as a feature -- it is kept in the data for
+fairness monitoring only.
+"""
+
+from __future__ import annotations
+
+from ..params import ParameterError
+from .binning import OTHER_CATEGORY, FeatureBinning
+from .calibration import PlattScaling
+from .challenger import BaseRateClassifier, CreditGBM
+from .params import CreditParams, GBMParams, PlattParams, ScorecardParams
+from .protocol import BASE_RATE, GBM, MODELS, SCORECARD, SPLITS, STAGES, StagePlan, compose_note, plan_stages
+from .scaling import PD_CLIP, ScoreScaling, pd_to_score
+from .scorecard import MISSING_SUFFIX, CreditScorecard
+from .scoring import SCORE_COLUMNS, empty_scores, load_scorecard, score, scorecard_points
+from .training import (
+    METRIC_COLUMNS,
+    RESULT_COLUMNS,
+    TrainingResult,
+    fit_and_evaluate,
+    fit_model,
+    make_model,
+    no_model_result,
+    version_params,
+)
+
+__all__ = [
+    # names and columns
+    "SCORECARD", "GBM", "BASE_RATE", "MODELS", "SPLITS", "STAGES",
+    "METRIC_COLUMNS", "RESULT_COLUMNS", "SCORE_COLUMNS", "PD_CLIP", "OTHER_CATEGORY", "MISSING_SUFFIX",
+    # parameters
+    "CreditParams", "ScoreScaling", "ScorecardParams", "GBMParams", "PlattParams", "ParameterError",
+    # estimators
+    "FeatureBinning", "PlattScaling", "CreditScorecard", "CreditGBM", "BaseRateClassifier",
+    # protocol and training
+    "StagePlan", "plan_stages", "compose_note", "TrainingResult", "make_model", "version_params",
+    "fit_model", "fit_and_evaluate", "no_model_result",
+    # scoring
+    "pd_to_score", "load_scorecard", "score", "scorecard_points", "empty_scores",
+]

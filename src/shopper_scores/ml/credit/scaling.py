@@ -1,0 +1,58 @@
+"""Score scaling: probability of default -> credit score (higher score = lower risk).
+
+``odds_good = (1 - pd) / pd`` with pd clipped to [1e-6, 1 - 1e-6];
+``factor = points_to_double_odds / ln 2``;
+``score = base_score + factor * (ln(odds_good) - ln(base_odds))`` rounded half up.
+
+The scaling is fixed when the scorecard is fitted and stored in it: scoring always uses the stored
+scaling, so a credit_score never disagrees with the model_version that produced it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..params import as_float
+
+__all__ = ["PD_CLIP", "ScoreScaling", "pd_to_score"]
+
+PD_CLIP = 1e-6
+
+
+@dataclass(frozen=True)
+class ScoreScaling:
+    """``base_score`` points at good:bad odds of ``base_odds``; every ``points_to_double_odds``
+    (PDO) more points double the odds. Values from the dbt vars ``credit_base_score``,
+    ``credit_base_odds`` and ``credit_points_to_double_odds`` (text is accepted)."""
+
+    base_score: float
+    base_odds: float
+    points_to_double_odds: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_score", as_float("base_score", self.base_score))
+        object.__setattr__(self, "base_odds", as_float("base_odds", self.base_odds, strictly_positive=True))
+        object.__setattr__(self, "points_to_double_odds",
+                           as_float("points_to_double_odds", self.points_to_double_odds, strictly_positive=True))
+
+    @property
+    def factor(self) -> float:
+        """Points per unit of log-odds: ``points_to_double_odds / ln 2``."""
+        return self.points_to_double_odds / math.log(2.0)
+
+    def as_dict(self) -> dict:
+        return {"base_score": self.base_score, "base_odds": self.base_odds,
+                "points_to_double_odds": self.points_to_double_odds}
+
+
+def pd_to_score(probability_of_default, scaling: ScoreScaling) -> np.ndarray:
+    """Credit score (int64) from probabilities of default; higher score = lower risk."""
+    if not isinstance(scaling, ScoreScaling):
+        raise TypeError(f"scaling must be a ScoreScaling, got {type(scaling).__name__}")
+    p = np.clip(np.asarray(probability_of_default, dtype=float), PD_CLIP, 1 - PD_CLIP)
+    log_odds_good = np.log1p(-p) - np.log(p)
+    raw = scaling.base_score + scaling.factor * (log_odds_good - math.log(scaling.base_odds))
+    return np.floor(raw + 0.5).astype("int64")

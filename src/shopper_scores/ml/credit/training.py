@@ -1,0 +1,210 @@
+"""Fitting: one credit model on a frame (:func:`fit_model`), or the whole out-of-time run of
+:mod:`.protocol` into a training log (:func:`fit_and_evaluate`).
+
+Training data
+-------------
+One row per credit account: ``credit_account_id``, ``customer_id``, ``feature_date`` (the
+opening date; features are as of then), ``split`` in {'train', 'validation', 'test'} assigned
+out-of-time by SQL (test = latest matured cohort), ``is_default`` (0/1) and the features.
+Features are selected generically (see :mod:`shopper_scores.ml.features`); ``gender`` is a
+protected attribute and never a feature. No labelled rows at all raise ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import ClassVar
+
+import pandas as pd
+
+from ..features import MAX_GBM_CATEGORIES, FeatureSpec, encode_blob, iso_dates, select_features
+from ..metrics import classification_metrics
+from ..training_log import TrainingLog
+from ..versioning import model_version
+from .challenger import BaseRateClassifier, CreditGBM
+from .params import CreditParams
+from .protocol import BASE_RATE, CHAMPION, GBM, SCORECARD, SPLITS, compose_note, plan_stages
+from .scorecard import CreditScorecard
+
+__all__ = [
+    "METRIC_COLUMNS", "RESULT_COLUMNS", "TrainingResult",
+    "make_model", "version_params", "fit_model", "fit_and_evaluate", "no_model_result",
+]
+
+METRIC_COLUMNS = ["auc", "ks", "gini", "brier", "log_loss", "event_rate", "mean_prediction"]
+RESULT_COLUMNS = [
+    "model_name", "model_version", "as_of_date", "stage", "is_champion",
+    "train_feature_dates", "eval_feature_date", "n_train", "n_eval",
+    *METRIC_COLUMNS, "note", "model_blob",
+]
+NO_ACCOUNTS = "no matured credit accounts: no credit model was fitted"
+
+
+@dataclass
+class TrainingResult(TrainingLog):
+    """Metrics table of one credit training run plus the final scorecard."""
+
+    champion: str = CHAMPION
+    columns: ClassVar[list[str]] = RESULT_COLUMNS
+    metric_columns: ClassVar[list[str]] = METRIC_COLUMNS
+
+
+def _check_params(params) -> CreditParams:
+    if not isinstance(params, CreditParams):
+        raise TypeError(f"credit: params must be a CreditParams, got {type(params).__name__}")
+    return params
+
+
+def make_model(name: str, spec: FeatureSpec, params: CreditParams, version: str | None = None):
+    """The unfitted estimator ``name`` (:data:`SCORECARD`, :data:`GBM` or :data:`BASE_RATE`)."""
+    if name == SCORECARD:
+        return CreditScorecard(spec, scaling=params.scaling, n_bins=params.n_bins, min_bin_share=params.min_bin_share,
+                               params=params.scorecard, calibration=params.calibration, version=version)
+    if name == GBM:
+        return CreditGBM(spec, random_seed=params.random_seed, params=params.gbm,
+                         calibration=params.calibration, version=version)
+    if name == BASE_RATE:
+        return BaseRateClassifier(version=version)
+    raise ValueError(f"credit: unknown model {name!r}; expected one of {sorted((SCORECARD, GBM, BASE_RATE))}")
+
+
+def version_params(name: str, params: CreditParams) -> dict:
+    """The parameters that enter model ``name``'s version."""
+    common = {"random_seed": params.random_seed}
+    calibration = {"platt_C": params.calibration.C, "platt_max_iter": params.calibration.max_iter}
+    if name == SCORECARD:
+        return {**common, **asdict(params.scorecard), **calibration, "n_bins": params.n_bins,
+                "min_bin_share": params.min_bin_share, **params.scaling.as_dict()}
+    if name == GBM:
+        return {**common, **asdict(params.gbm), "max_categories": MAX_GBM_CATEGORIES, **calibration}
+    return common
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``is_default`` as int 0/1; rows without a known outcome dropped."""
+    if "is_default" not in frame.columns:
+        raise ValueError("credit: training frame lacks required column 'is_default'")
+    data = frame.copy()
+    data["is_default"] = pd.to_numeric(data["is_default"].astype(object), errors="coerce")
+    data = data[data["is_default"].notna()].reset_index(drop=True)
+    if not data["is_default"].isin([0, 1]).all():
+        raise ValueError("credit: is_default must be 0/1")
+    data["is_default"] = data["is_default"].astype(int)
+    return data
+
+
+def _features(data: pd.DataFrame, params: CreditParams) -> FeatureSpec:
+    if len(data) == 0:
+        raise ValueError("credit: no training rows with a known default outcome -- nothing to fit on")
+    spec = select_features(data, excluded=params.excluded_features)
+    if not spec.names:
+        raise ValueError("credit: the training frame has no feature columns")
+    return spec
+
+
+def _fit(model, fit: pd.DataFrame, calibration: pd.DataFrame | None):
+    """Fit ``model`` on ``fit`` and, unless ``calibration`` is None, Platt-calibrate it there: the
+    one fitting step of every stage of :func:`fit_and_evaluate` and of :func:`fit_model`."""
+    model.fit(fit, fit["is_default"].to_numpy(dtype=int))
+    if calibration is not None:
+        model.calibrate(calibration, calibration["is_default"].to_numpy(dtype=int))
+    return model
+
+
+def fit_model(name: str, frame: pd.DataFrame, params: CreditParams, calibration: pd.DataFrame | None = None):
+    """Fit one credit model on ``frame`` outside the out-of-time protocol (e.g. a
+    cross-validation fold): the same binning, WOE, feature selection, logistic regression
+    (``SCORECARD``) or histogram GBM (``GBM``) and Platt calibration that every stage of
+    :func:`fit_and_evaluate` runs.
+
+    ``frame``: ``is_default`` (0/1) plus feature columns (selected as in
+    :func:`fit_and_evaluate`; meta columns, protected attributes and ``excluded_features``
+    are never features).  ``calibration``: the rows the Platt calibrator is fitted on;
+    ``None`` calibrates on ``frame`` itself (in-sample).  Returns the fitted, calibrated
+    estimator (``predict_proba``; a :class:`CreditScorecard` also has ``bin_points`` and
+    ``reason_codes``); its ``note_`` holds what the fit and the calibration reported.
+    """
+    if name not in (SCORECARD, GBM):
+        raise ValueError(f"credit: unknown model {name!r}; expected one of {sorted((SCORECARD, GBM))}")
+    params = _check_params(params)
+    data = _labelled(frame)
+    spec = _features(data, params)
+    calib = data if calibration is None else _labelled(calibration)
+    return _fit(make_model(name, spec, params), data, calib)
+
+
+def _date_range(frame: pd.DataFrame | None) -> str | None:
+    if frame is None or len(frame) == 0:
+        return None
+    dates = iso_dates(frame["feature_date"])
+    if not dates:
+        return None
+    return f"{dates[0]}..{dates[-1]}"
+
+
+def _rows(parts: dict[str, pd.DataFrame], splits: tuple[str, ...]) -> pd.DataFrame | None:
+    if not splits:
+        return None
+    if len(splits) == 1:
+        return parts[splits[0]]
+    return pd.concat([parts[s] for s in splits], ignore_index=True)
+
+
+def no_model_result(params: CreditParams, reason: str) -> TrainingResult:
+    """A training log with a single, non-champion 'final' row whose note says why there is no
+    model (e.g. a shop without instalment credit). Scoring then yields no credit scores."""
+    params = _check_params(params)
+    result = TrainingResult(as_of_date=params.as_of_date, feature_names=[])
+    result.add_row(CHAMPION, model_version(CHAMPION, version_params(CHAMPION, params), [], "none"), "final",
+                   is_champion=False, note=reason)
+    return result
+
+
+def fit_and_evaluate(training: pd.DataFrame, params: CreditParams) -> TrainingResult:
+    """Fit, calibrate, evaluate and refit the credit models by the plan of
+    :func:`~.protocol.plan_stages` (see :mod:`.protocol`)."""
+    params = _check_params(params)
+    if training is None or len(training) == 0:
+        return no_model_result(params, NO_ACCOUNTS)
+    for col in ("split", "is_default", "feature_date"):
+        if col not in training.columns:
+            raise ValueError(f"credit: training frame lacks required column {col!r}")
+    data = _labelled(training)
+    if len(data) == 0:
+        raise ValueError("credit: no training rows with a known default outcome -- nothing to fit on")
+    split = data["split"].astype(object).where(data["split"].notna(), None)
+    unknown = sorted({str(s) for s in split if s not in SPLITS})
+    if unknown:
+        raise ValueError(f"credit: unknown split value(s) {unknown}; expected {list(SPLITS)}")
+    spec = _features(data, params)
+    parts = {s: data[split == s].reset_index(drop=True) for s in SPLITS}
+    result = TrainingResult(as_of_date=params.as_of_date, feature_names=spec.names)
+
+    fitted: dict[tuple, object] = {}  # validation and test share their fits
+    for step in plan_stages({s: len(parts[s]) for s in SPLITS}):
+        fit, calib, evaluate = (_rows(parts, step.fit), _rows(parts, step.calibrate), _rows(parts, step.evaluate))
+        fit_range = _date_range(fit)
+        window = f"fit={fit_range or ''};calibrate={_date_range(calib) or ''}"
+        version = model_version(step.model, version_params(step.model, params), spec.names, window)
+        row = result.add_row(
+            step.model, version, step.stage, is_champion=step.is_champion,
+            train_feature_dates=fit_range, eval_feature_date=_date_range(evaluate),
+            n_train=0 if fit is None else len(fit), n_eval=0 if evaluate is None else len(evaluate),
+        )
+        if step.skip is not None:
+            row["note"] = compose_note(step)
+            continue
+        key = (step.model, step.fit, step.calibrate)
+        if key not in fitted:
+            fitted[key] = _fit(make_model(step.model, spec, params, version), fit, calib)
+        model = fitted[key]
+        if evaluate is not None:
+            p = model.predict_proba(evaluate)[:, 1]
+            result.record_metrics(row, classification_metrics(evaluate["is_default"].to_numpy(dtype=float), p))
+        calibration = getattr(model, "calibration_", None)
+        row["note"] = compose_note(step, model.fit_note_, None if calibration is None else calibration.note_)
+        if step.stage == "final":
+            result.model_blob = encode_blob(model)
+            row["model_blob"] = result.model_blob
+    return result
+
