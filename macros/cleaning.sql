@@ -1,4 +1,6 @@
-{#- Small, portable cleaning helpers used by the base models. -#}
+{#- Small, portable cleaning helpers used by the base models. The safe_* casts give null for a
+    value that does not parse; a base model keeps each raw value beside its typed one, and a raw
+    value present whose typed value is null is unparseable_value. -#}
 
 {% macro clean_id(column) -%}
     {#- Ids are compared as trimmed text, whatever type the source used; blanks become null.
@@ -57,24 +59,6 @@
 {%- endmacro %}
 
 
-{% macro unparseable(columns) -%}
-    {#- True when a raw value is present but does not cast: e.g. '2024-13-40' or 'n/a' in a CSV. -#}
-    {%- for raw_column, cast_expression in columns %}
-    ({{ raw_column }} is not null and {{ cast_expression }} is null){{ " or" if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-
-{% macro first_failing_reason(checks) -%}
-    {#- checks: list of (reason, condition); the first condition that holds names the rejection. -#}
-    case
-    {%- for reason, condition in checks %}
-        when {{ condition }} then '{{ reason }}'
-    {%- endfor %}
-    end
-{%- endmacro %}
-
-
 {% macro row_key(columns) -%}
     {#- Text key of a raw row for the quarantine: key values joined with '|', 'null' for nulls. -#}
     {%- set parts = [] -%}
@@ -83,14 +67,4 @@
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor -%}
     {{ dbt.concat(parts) }}
-{%- endmacro %}
-
-
-{% macro duplicate_rank(key_columns, order_by) -%}
-    {#- Rank of a row among the rows sharing its key that passed the row-level checks; rank 1 is
-        kept, later ranks are duplicates. The order makes the survivor deterministic. -#}
-    row_number() over (
-        partition by {{ key_columns | join(', ') }}, row_level_reason is null
-        order by {{ order_by }}
-    )
 {%- endmacro %}

@@ -1,5 +1,3 @@
-{%- set has_customers = shop_source_present('customers') -%}
-
 with
 
 source as (
@@ -20,41 +18,46 @@ order_status as (
 
 typed as (
     select
-        {{ clean_id('credit_account_id') }} as credit_account_id,
-        {{ clean_id('customer_id') }} as customer_id,
-        {{ clean_id('order_id') }} as order_id,
-        {{ safe_timestamp('opened_at') }} as opened_at,
-        {{ safe_number('principal') }} as principal,
-        {{ safe_integer('term_months') }} as term_months,
-        {{ unparseable([
-            ('opened_at', safe_timestamp('opened_at')),
-            ('principal', safe_number('principal')),
-            ('term_months', safe_integer('term_months')),
-        ]) }} as has_unparseable_value
+        {{ clean_id('source.credit_account_id') }} as credit_account_id,
+        {{ clean_id('source.customer_id') }} as customer_id,
+        {{ clean_id('source.order_id') }} as order_id,
+        {{ safe_timestamp('source.opened_at') }} as opened_at,
+        {{ safe_number('source.principal') }} as principal,
+        {{ safe_integer('source.term_months') }} as term_months,
+        source.opened_at as raw_opened_at,
+        source.principal as raw_principal,
+        source.term_months as raw_term_months
     from source
 ),
 
 checked as (
     select
         typed.*,
-        {{ first_failing_reason([
-            ('null_key', 'typed.credit_account_id is null or typed.customer_id is null'),
-            ('unparseable_value', 'typed.has_unparseable_value'),
-            ('missing_value', 'typed.opened_at is null or typed.principal is null or typed.term_months is null'),
-            ('future_dated', 'typed.opened_at > extraction.extracted_at'),
-            ('negative_amount', 'typed.principal < 0'),
-            ('implausible_amount', 'typed.principal > ' ~ var('order_amount_max_plausible')),
-            ('invalid_value', 'typed.principal = 0 or typed.term_months < 1'),
-        ]) }} as row_level_reason
+        case
+            when typed.credit_account_id is null or typed.customer_id is null then 'null_key'
+            when
+                (typed.raw_opened_at is not null and typed.opened_at is null)
+                or (typed.raw_principal is not null and typed.principal is null)
+                or (typed.raw_term_months is not null and typed.term_months is null)
+                then 'unparseable_value'
+            when typed.opened_at is null or typed.principal is null or typed.term_months is null
+                then 'missing_value'
+            when typed.opened_at > extraction.extracted_at then 'future_dated'
+            when typed.principal < 0 then 'negative_amount'
+            when typed.principal > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
+            when typed.principal = 0 or typed.term_months < 1 then 'invalid_value'
+        end as row_level_reason
     from typed
     cross join extraction
 ),
 
 ranked as (
     select
-        *,
-        {{ duplicate_rank(['credit_account_id'], 'opened_at, customer_id, principal, term_months') }}
-            as duplicate_rank
+        checked.*,
+        row_number() over (
+            partition by checked.credit_account_id, checked.row_level_reason is null
+            order by checked.opened_at, checked.customer_id, checked.principal, checked.term_months
+        ) as duplicate_rank
     from checked
 ),
 
@@ -69,11 +72,15 @@ final as (
         ranked.term_months,
         coalesce(
             ranked.row_level_reason,
-            {{ first_failing_reason(
-                [('duplicate', 'ranked.duplicate_rank > 1')]
-                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
-                + parent_reason_checks('order_status', 'ranked.order_id', 'unknown_order')
-            ) }}
+            case
+                when ranked.duplicate_rank > 1 then 'duplicate'
+                {%- if shop_source_present('customers') %}
+                when ranked.customer_id is not null and customer_status.parent_key is null then 'unknown_customer'
+                {%- endif %}
+                when customer_status.has_clean_row = 0 then 'parent_quarantined'
+                when ranked.order_id is not null and order_status.parent_key is null then 'unknown_order'
+                when order_status.has_clean_row = 0 then 'parent_quarantined'
+            end
         ) as rejection_reason
     from ranked
     left join customer_status on ranked.customer_id = customer_status.parent_key

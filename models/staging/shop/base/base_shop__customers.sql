@@ -10,52 +10,55 @@ extraction as (
 
 typed as (
     select
-        {{ clean_id('customer_id') }} as customer_id,
-        {{ safe_timestamp('signup_at') }} as signup_at,
-        {{ safe_integer('birth_year') }} as birth_year,
-        {{ clean_code('gender') }} as gender,
-        {{ clean_code('region') }} as region,
-        {{ safe_integer('city_tier') }} as city_tier,
-        {{ unparseable([
-            ('signup_at', safe_timestamp('signup_at')),
-            ('birth_year', safe_integer('birth_year')),
-            ('city_tier', safe_integer('city_tier')),
-        ]) }} as has_unparseable_value
+        {{ clean_id('source.customer_id') }} as customer_id,
+        {{ safe_timestamp('source.signup_at') }} as signup_at,
+        {{ safe_integer('source.birth_year') }} as birth_year,
+        {{ clean_code('source.gender') }} as gender,
+        {{ clean_code('source.region') }} as region,
+        {{ safe_integer('source.city_tier') }} as city_tier,
+        source.signup_at as raw_signup_at,
+        source.birth_year as raw_birth_year,
+        source.city_tier as raw_city_tier
     from source
 ),
 
 checked as (
     select
         typed.*,
-        {{ first_failing_reason([
-            ('null_key', 'typed.customer_id is null'),
-            ('unparseable_value', 'typed.has_unparseable_value'),
-            ('future_dated', 'typed.signup_at > extraction.extracted_at'),
-        ]) }} as row_level_reason
+        case
+            when typed.customer_id is null then 'null_key'
+            when
+                (typed.raw_signup_at is not null and typed.signup_at is null)
+                or (typed.raw_birth_year is not null and typed.birth_year is null)
+                or (typed.raw_city_tier is not null and typed.city_tier is null)
+                then 'unparseable_value'
+            when typed.signup_at > extraction.extracted_at then 'future_dated'
+        end as row_level_reason
     from typed
     cross join extraction
 ),
 
 ranked as (
     select
-        *,
-        {{ duplicate_rank(['customer_id'], 'signup_at, region, city_tier, birth_year, gender') }}
-            as duplicate_rank
+        checked.*,
+        row_number() over (
+            partition by checked.customer_id, checked.row_level_reason is null
+            order by checked.signup_at, checked.region, checked.city_tier, checked.birth_year, checked.gender
+        ) as duplicate_rank
     from checked
 ),
 
 final as (
     select
-        {{ row_key(['customer_id']) }} as row_key,
-        customer_id,
-        signup_at,
-        birth_year,
-        gender,
-        region,
-        city_tier,
-        coalesce(
-            row_level_reason, case when duplicate_rank > 1 then 'duplicate' end
-        ) as rejection_reason
+        {{ row_key(['ranked.customer_id']) }} as row_key,
+        ranked.customer_id,
+        ranked.signup_at,
+        ranked.birth_year,
+        ranked.gender,
+        ranked.region,
+        ranked.city_tier,
+        coalesce(ranked.row_level_reason, case when ranked.duplicate_rank > 1 then 'duplicate' end)
+            as rejection_reason
     from ranked
 )
 

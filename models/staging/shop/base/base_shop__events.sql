@@ -1,7 +1,3 @@
-{%- set has_customers = shop_source_present('customers') -%}
-{%- set has_products = shop_source_present('products') -%}
-{%- set event_types = ['view', 'search', 'add_to_cart', 'remove_from_cart', 'favorite', 'checkout'] -%}
-
 with
 
 source as (
@@ -22,35 +18,39 @@ product_status as (
 
 typed as (
     select
-        {{ clean_id('event_id') }} as event_id,
-        {{ clean_id('customer_id') }} as customer_id,
-        {{ clean_id('session_id') }} as session_id,
-        {{ safe_timestamp('event_at') }} as event_at,
-        {{ clean_code('event_type') }} as event_type,
-        {{ clean_id('product_id') }} as product_id,
-        {{ unparseable([('event_at', safe_timestamp('event_at'))]) }} as has_unparseable_value
+        {{ clean_id('source.event_id') }} as event_id,
+        {{ clean_id('source.customer_id') }} as customer_id,
+        {{ clean_id('source.session_id') }} as session_id,
+        {{ safe_timestamp('source.event_at') }} as event_at,
+        {{ clean_code('source.event_type') }} as event_type,
+        {{ clean_id('source.product_id') }} as product_id,
+        source.event_at as raw_event_at
     from source
 ),
 
 checked as (
     select
         typed.*,
-        {{ first_failing_reason([
-            ('null_key', 'typed.event_id is null or typed.customer_id is null'),
-            ('unparseable_value', 'typed.has_unparseable_value'),
-            ('missing_value', 'typed.event_at is null or typed.event_type is null'),
-            ('future_dated', 'typed.event_at > extraction.extracted_at'),
-            ('invalid_value', "typed.event_type not in ('" ~ event_types | join("', '") ~ "')"),
-        ]) }} as row_level_reason
+        case
+            when typed.event_id is null or typed.customer_id is null then 'null_key'
+            when typed.raw_event_at is not null and typed.event_at is null then 'unparseable_value'
+            when typed.event_at is null or typed.event_type is null then 'missing_value'
+            when typed.event_at > extraction.extracted_at then 'future_dated'
+            when typed.event_type not in ('view', 'search', 'add_to_cart', 'remove_from_cart', 'favorite', 'checkout')
+                then 'invalid_value'
+        end as row_level_reason
     from typed
     cross join extraction
 ),
 
 ranked as (
     select
-        *,
-        {{ duplicate_rank(['event_id'], 'event_at, customer_id, session_id, event_type, product_id') }}
-            as duplicate_rank
+        checked.*,
+        row_number() over (
+            partition by checked.event_id, checked.row_level_reason is null
+            order by
+                checked.event_at, checked.customer_id, checked.session_id, checked.event_type, checked.product_id
+        ) as duplicate_rank
     from checked
 ),
 
@@ -65,11 +65,17 @@ final as (
         ranked.product_id,
         coalesce(
             ranked.row_level_reason,
-            {{ first_failing_reason(
-                [('duplicate', 'ranked.duplicate_rank > 1')]
-                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
-                + parent_reason_checks('product_status', 'ranked.product_id', 'unknown_product', has_products)
-            ) }}
+            case
+                when ranked.duplicate_rank > 1 then 'duplicate'
+                {%- if shop_source_present('customers') %}
+                when ranked.customer_id is not null and customer_status.parent_key is null then 'unknown_customer'
+                {%- endif %}
+                when customer_status.has_clean_row = 0 then 'parent_quarantined'
+                {%- if shop_source_present('products') %}
+                when ranked.product_id is not null and product_status.parent_key is null then 'unknown_product'
+                {%- endif %}
+                when product_status.has_clean_row = 0 then 'parent_quarantined'
+            end
         ) as rejection_reason
     from ranked
     left join customer_status on ranked.customer_id = customer_status.parent_key

@@ -1,5 +1,3 @@
-{%- set has_products = shop_source_present('products') -%}
-
 with
 
 source as (
@@ -16,37 +14,41 @@ product_status as (
 
 typed as (
     select
-        {{ clean_id('order_id') }} as order_id,
-        {{ safe_integer('line_number') }} as line_number,
-        {{ clean_id('product_id') }} as product_id,
-        {{ safe_integer('quantity') }} as quantity,
-        {{ safe_number('unit_price') }} as unit_price,
-        {{ unparseable([
-            ('line_number', safe_integer('line_number')),
-            ('quantity', safe_integer('quantity')),
-            ('unit_price', safe_number('unit_price')),
-        ]) }} as has_unparseable_value
+        {{ clean_id('source.order_id') }} as order_id,
+        {{ safe_integer('source.line_number') }} as line_number,
+        {{ clean_id('source.product_id') }} as product_id,
+        {{ safe_integer('source.quantity') }} as quantity,
+        {{ safe_number('source.unit_price') }} as unit_price,
+        source.line_number as raw_line_number,
+        source.quantity as raw_quantity,
+        source.unit_price as raw_unit_price
     from source
 ),
 
 checked as (
     select
-        *,
-        {{ first_failing_reason([
-            ('null_key', 'order_id is null or line_number is null'),
-            ('unparseable_value', 'has_unparseable_value'),
-            ('missing_value', 'product_id is null or quantity is null or unit_price is null'),
-            ('negative_amount', 'unit_price < 0'),
-            ('invalid_value', 'quantity <= 0'),
-        ]) }} as row_level_reason
+        typed.*,
+        case
+            when typed.order_id is null or typed.line_number is null then 'null_key'
+            when
+                (typed.raw_line_number is not null and typed.line_number is null)
+                or (typed.raw_quantity is not null and typed.quantity is null)
+                or (typed.raw_unit_price is not null and typed.unit_price is null)
+                then 'unparseable_value'
+            when typed.product_id is null or typed.quantity is null or typed.unit_price is null then 'missing_value'
+            when typed.unit_price < 0 then 'negative_amount'
+            when typed.quantity <= 0 then 'invalid_value'
+        end as row_level_reason
     from typed
 ),
 
 ranked as (
     select
-        *,
-        {{ duplicate_rank(['order_id', 'line_number'], 'product_id, quantity, unit_price') }}
-            as duplicate_rank
+        checked.*,
+        row_number() over (
+            partition by checked.order_id, checked.line_number, checked.row_level_reason is null
+            order by checked.product_id, checked.quantity, checked.unit_price
+        ) as duplicate_rank
     from checked
 ),
 
@@ -60,11 +62,15 @@ final as (
         ranked.unit_price,
         coalesce(
             ranked.row_level_reason,
-            {{ first_failing_reason(
-                [('duplicate', 'ranked.duplicate_rank > 1')]
-                + parent_reason_checks('order_status', 'ranked.order_id', 'unknown_order')
-                + parent_reason_checks('product_status', 'ranked.product_id', 'unknown_product', has_products)
-            ) }}
+            case
+                when ranked.duplicate_rank > 1 then 'duplicate'
+                when ranked.order_id is not null and order_status.parent_key is null then 'unknown_order'
+                when order_status.has_clean_row = 0 then 'parent_quarantined'
+                {%- if shop_source_present('products') %}
+                when ranked.product_id is not null and product_status.parent_key is null then 'unknown_product'
+                {%- endif %}
+                when product_status.has_clean_row = 0 then 'parent_quarantined'
+            end
         ) as rejection_reason
     from ranked
     left join order_status on ranked.order_id = order_status.parent_key

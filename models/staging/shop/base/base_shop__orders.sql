@@ -1,21 +1,3 @@
-{%- set has_customers = shop_source_present('customers') -%}
-{%- set lifecycle = ['paid_at', 'shipped_at', 'delivered_at', 'cancelled_at', 'returned_at'] -%}
-{%- set unparseable_columns = [
-    ('order_amount', safe_number('order_amount')),
-    ('discount_amount', safe_number('discount_amount')),
-    ('refund_amount', safe_number('refund_amount')),
-    ('ordered_at', safe_timestamp('ordered_at')),
-] -%}
-{%- for column in lifecycle -%}
-{%- do unparseable_columns.append((column, safe_timestamp(column))) -%}
-{%- endfor -%}
-{%- set future_dated = ['typed.ordered_at > extraction.extracted_at'] -%}
-{%- set before_order = [] -%}
-{%- for column in lifecycle -%}
-{%- do future_dated.append('typed.' ~ column ~ ' > extraction.extracted_at') -%}
-{%- do before_order.append('typed.' ~ column ~ ' < typed.ordered_at') -%}
-{%- endfor -%}
-
 with
 
 source as (
@@ -32,47 +14,87 @@ customer_status as (
 
 typed as (
     select
-        {{ clean_id('order_id') }} as order_id,
-        {{ clean_id('customer_id') }} as customer_id,
-        {{ safe_timestamp('ordered_at') }} as ordered_at,
-        {%- for column in lifecycle %}
-        {{ safe_timestamp(column) }} as {{ column }},
-        {%- endfor %}
-        {{ safe_number('order_amount') }} as order_amount,
-        -- A missing discount means no discount.
-        coalesce({{ safe_number('discount_amount') }}, 0) as discount_amount,
-        {{ safe_number('refund_amount') }} as refund_amount,
-        {{ clean_code('payment_method') }} as payment_method,
-        {{ unparseable(unparseable_columns) }} as has_unparseable_value
+        {{ clean_id('source.order_id') }} as order_id,
+        {{ clean_id('source.customer_id') }} as customer_id,
+        {{ safe_timestamp('source.ordered_at') }} as ordered_at,
+        {{ safe_timestamp('source.paid_at') }} as paid_at,
+        {{ safe_timestamp('source.shipped_at') }} as shipped_at,
+        {{ safe_timestamp('source.delivered_at') }} as delivered_at,
+        {{ safe_timestamp('source.cancelled_at') }} as cancelled_at,
+        {{ safe_timestamp('source.returned_at') }} as returned_at,
+        {{ safe_number('source.order_amount') }} as order_amount,
+        {{ safe_number('source.discount_amount') }} as discount_amount,
+        {{ safe_number('source.refund_amount') }} as refund_amount,
+        {{ clean_code('source.payment_method') }} as payment_method,
+        source.ordered_at as raw_ordered_at,
+        source.paid_at as raw_paid_at,
+        source.shipped_at as raw_shipped_at,
+        source.delivered_at as raw_delivered_at,
+        source.cancelled_at as raw_cancelled_at,
+        source.returned_at as raw_returned_at,
+        source.order_amount as raw_order_amount,
+        source.discount_amount as raw_discount_amount,
+        source.refund_amount as raw_refund_amount
     from source
 ),
 
 checked as (
     select
         typed.*,
-        {{ first_failing_reason([
-            ('null_key', 'typed.order_id is null or typed.customer_id is null'),
-            ('unparseable_value', 'typed.has_unparseable_value'),
-            ('missing_value', 'typed.ordered_at is null or typed.order_amount is null'),
-            ('future_dated', future_dated | join(' or ')),
-            ('negative_amount',
-                'typed.order_amount < 0 or typed.discount_amount < 0 or typed.refund_amount < 0'),
-            ('implausible_amount', 'typed.order_amount > ' ~ var('order_amount_max_plausible')),
-            ('invalid_value', 'typed.discount_amount > typed.order_amount'),
-            ('inconsistent_lifecycle', before_order | join(' or ')),
-        ]) }} as row_level_reason
+        case
+            when typed.order_id is null or typed.customer_id is null then 'null_key'
+            when
+                (typed.raw_ordered_at is not null and typed.ordered_at is null)
+                or (typed.raw_paid_at is not null and typed.paid_at is null)
+                or (typed.raw_shipped_at is not null and typed.shipped_at is null)
+                or (typed.raw_delivered_at is not null and typed.delivered_at is null)
+                or (typed.raw_cancelled_at is not null and typed.cancelled_at is null)
+                or (typed.raw_returned_at is not null and typed.returned_at is null)
+                or (typed.raw_order_amount is not null and typed.order_amount is null)
+                or (typed.raw_discount_amount is not null and typed.discount_amount is null)
+                or (typed.raw_refund_amount is not null and typed.refund_amount is null)
+                then 'unparseable_value'
+            when typed.ordered_at is null or typed.order_amount is null then 'missing_value'
+            when
+                typed.ordered_at > extraction.extracted_at
+                or typed.paid_at > extraction.extracted_at
+                or typed.shipped_at > extraction.extracted_at
+                or typed.delivered_at > extraction.extracted_at
+                or typed.cancelled_at > extraction.extracted_at
+                or typed.returned_at > extraction.extracted_at
+                then 'future_dated'
+            when typed.order_amount < 0 or typed.discount_amount < 0 or typed.refund_amount < 0
+                then 'negative_amount'
+            when typed.order_amount > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
+            when typed.discount_amount > typed.order_amount then 'invalid_value'
+            when
+                typed.paid_at < typed.ordered_at
+                or typed.shipped_at < typed.ordered_at
+                or typed.delivered_at < typed.ordered_at
+                or typed.cancelled_at < typed.ordered_at
+                or typed.returned_at < typed.ordered_at
+                then 'inconsistent_lifecycle'
+        end as row_level_reason
     from typed
     cross join extraction
 ),
 
 ranked as (
     select
-        *,
+        checked.*,
         -- Of two versions of an order, keep the one that reached the furthest state.
-        {{ duplicate_rank(['order_id'],
-            'returned_at desc nulls last, cancelled_at desc nulls last, '
-            ~ 'delivered_at desc nulls last, shipped_at desc nulls last, paid_at desc nulls last, '
-            ~ 'ordered_at, customer_id, order_amount') }} as duplicate_rank
+        row_number() over (
+            partition by checked.order_id, checked.row_level_reason is null
+            order by
+                checked.returned_at desc nulls last,
+                checked.cancelled_at desc nulls last,
+                checked.delivered_at desc nulls last,
+                checked.shipped_at desc nulls last,
+                checked.paid_at desc nulls last,
+                checked.ordered_at asc,
+                checked.customer_id asc,
+                checked.order_amount asc
+        ) as duplicate_rank
     from checked
 ),
 
@@ -82,19 +104,25 @@ final as (
         ranked.order_id,
         ranked.customer_id,
         ranked.ordered_at,
-        {%- for column in lifecycle %}
-        ranked.{{ column }},
-        {%- endfor %}
+        ranked.paid_at,
+        ranked.shipped_at,
+        ranked.delivered_at,
+        ranked.cancelled_at,
+        ranked.returned_at,
         ranked.order_amount,
-        ranked.discount_amount,
+        -- A missing discount means no discount (a null discount passes the checks as 0 would).
+        coalesce(ranked.discount_amount, 0) as discount_amount,
         ranked.refund_amount,
         ranked.payment_method,
         coalesce(
             ranked.row_level_reason,
-            {{ first_failing_reason(
-                [('duplicate', 'ranked.duplicate_rank > 1')]
-                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
-            ) }}
+            case
+                when ranked.duplicate_rank > 1 then 'duplicate'
+                {%- if shop_source_present('customers') %}
+                when ranked.customer_id is not null and customer_status.parent_key is null then 'unknown_customer'
+                {%- endif %}
+                when customer_status.has_clean_row = 0 then 'parent_quarantined'
+            end
         ) as rejection_reason
     from ranked
     left join customer_status on ranked.customer_id = customer_status.parent_key

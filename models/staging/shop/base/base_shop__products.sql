@@ -6,42 +6,44 @@ source as (
 
 typed as (
     select
-        {{ clean_id('product_id') }} as product_id,
-        {{ clean_code('category') }} as category,
-        nullif(trim(cast(brand as {{ dbt.type_string() }})), '') as brand,
-        {{ safe_number('list_price') }} as list_price,
-        {{ unparseable([('list_price', safe_number('list_price'))]) }} as has_unparseable_value
+        {{ clean_id('source.product_id') }} as product_id,
+        {{ clean_code('source.category') }} as category,
+        nullif(trim(cast(source.brand as {{ dbt.type_string() }})), '') as brand,
+        {{ safe_number('source.list_price') }} as list_price,
+        source.list_price as raw_list_price
     from source
 ),
 
 checked as (
     select
-        *,
-        {{ first_failing_reason([
-            ('null_key', 'product_id is null'),
-            ('unparseable_value', 'has_unparseable_value'),
-            ('negative_amount', 'list_price < 0'),
-        ]) }} as row_level_reason
+        typed.*,
+        case
+            when typed.product_id is null then 'null_key'
+            when typed.raw_list_price is not null and typed.list_price is null then 'unparseable_value'
+            when typed.list_price < 0 then 'negative_amount'
+        end as row_level_reason
     from typed
 ),
 
 ranked as (
     select
-        *,
-        {{ duplicate_rank(['product_id'], 'category, brand, list_price') }} as duplicate_rank
+        checked.*,
+        row_number() over (
+            partition by checked.product_id, checked.row_level_reason is null
+            order by checked.category, checked.brand, checked.list_price
+        ) as duplicate_rank
     from checked
 ),
 
 final as (
     select
-        {{ row_key(['product_id']) }} as row_key,
-        product_id,
-        category,
-        brand,
-        list_price,
-        coalesce(
-            row_level_reason, case when duplicate_rank > 1 then 'duplicate' end
-        ) as rejection_reason
+        {{ row_key(['ranked.product_id']) }} as row_key,
+        ranked.product_id,
+        ranked.category,
+        ranked.brand,
+        ranked.list_price,
+        coalesce(ranked.row_level_reason, case when ranked.duplicate_rank > 1 then 'duplicate' end)
+            as rejection_reason
     from ranked
 )
 

@@ -1,5 +1,3 @@
-{%- set has_customers = shop_source_present('customers') -%}
-
 with
 
 source as (
@@ -30,37 +28,41 @@ orders_already_refunded as (
 
 typed as (
     select
-        {{ clean_id('refund_id') }} as refund_id,
-        {{ clean_id('customer_id') }} as customer_id,
-        {{ clean_id('order_id') }} as order_id,
-        {{ safe_timestamp('refunded_at') }} as refunded_at,
-        {{ safe_number('refund_amount') }} as refund_amount,
-        {{ unparseable([
-            ('refunded_at', safe_timestamp('refunded_at')),
-            ('refund_amount', safe_number('refund_amount')),
-        ]) }} as has_unparseable_value
+        {{ clean_id('source.refund_id') }} as refund_id,
+        {{ clean_id('source.customer_id') }} as customer_id,
+        {{ clean_id('source.order_id') }} as order_id,
+        {{ safe_timestamp('source.refunded_at') }} as refunded_at,
+        {{ safe_number('source.refund_amount') }} as refund_amount,
+        source.refunded_at as raw_refunded_at,
+        source.refund_amount as raw_refund_amount
     from source
 ),
 
 checked as (
     select
         typed.*,
-        {{ first_failing_reason([
-            ('null_key', 'typed.refund_id is null or typed.customer_id is null'),
-            ('unparseable_value', 'typed.has_unparseable_value'),
-            ('missing_value', 'typed.refunded_at is null or typed.refund_amount is null'),
-            ('future_dated', 'typed.refunded_at > extraction.extracted_at'),
-            ('invalid_value', 'typed.refund_amount <= 0'),
-            ('implausible_amount', 'typed.refund_amount > ' ~ var('order_amount_max_plausible')),
-        ]) }} as row_level_reason
+        case
+            when typed.refund_id is null or typed.customer_id is null then 'null_key'
+            when
+                (typed.raw_refunded_at is not null and typed.refunded_at is null)
+                or (typed.raw_refund_amount is not null and typed.refund_amount is null)
+                then 'unparseable_value'
+            when typed.refunded_at is null or typed.refund_amount is null then 'missing_value'
+            when typed.refunded_at > extraction.extracted_at then 'future_dated'
+            when typed.refund_amount <= 0 then 'invalid_value'
+            when typed.refund_amount > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
+        end as row_level_reason
     from typed
     cross join extraction
 ),
 
 ranked as (
     select
-        *,
-        {{ duplicate_rank(['refund_id'], 'refunded_at, customer_id, refund_amount') }} as duplicate_rank
+        checked.*,
+        row_number() over (
+            partition by checked.refund_id, checked.row_level_reason is null
+            order by checked.refunded_at, checked.customer_id, checked.refund_amount
+        ) as duplicate_rank
     from checked
 ),
 
@@ -74,12 +76,16 @@ final as (
         ranked.refund_amount,
         coalesce(
             ranked.row_level_reason,
-            {{ first_failing_reason(
-                [('duplicate', 'ranked.duplicate_rank > 1')]
-                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
-                + parent_reason_checks('order_status', 'ranked.order_id', 'unknown_order')
-                + [('refund_already_on_order', 'orders_already_refunded.order_id is not null')]
-            ) }}
+            case
+                when ranked.duplicate_rank > 1 then 'duplicate'
+                {%- if shop_source_present('customers') %}
+                when ranked.customer_id is not null and customer_status.parent_key is null then 'unknown_customer'
+                {%- endif %}
+                when customer_status.has_clean_row = 0 then 'parent_quarantined'
+                when ranked.order_id is not null and order_status.parent_key is null then 'unknown_order'
+                when order_status.has_clean_row = 0 then 'parent_quarantined'
+                when orders_already_refunded.order_id is not null then 'refund_already_on_order'
+            end
         ) as rejection_reason
     from ranked
     left join customer_status on ranked.customer_id = customer_status.parent_key

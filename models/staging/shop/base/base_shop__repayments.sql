@@ -14,19 +14,17 @@ account_status as (
 
 typed as (
     select
-        {{ clean_id('credit_account_id') }} as credit_account_id,
-        {{ safe_integer('installment_number') }} as installment_number,
-        {{ safe_cast('due_date', 'date') }} as due_date,
-        {{ safe_number('amount_due') }} as amount_due,
-        {{ safe_timestamp('paid_at') }} as paid_at,
-        {{ safe_number('amount_paid') }} as amount_paid,
-        {{ unparseable([
-            ('installment_number', safe_integer('installment_number')),
-            ('due_date', safe_cast('due_date', 'date')),
-            ('amount_due', safe_number('amount_due')),
-            ('paid_at', safe_timestamp('paid_at')),
-            ('amount_paid', safe_number('amount_paid')),
-        ]) }} as has_unparseable_value
+        {{ clean_id('source.credit_account_id') }} as credit_account_id,
+        {{ safe_integer('source.installment_number') }} as installment_number,
+        {{ safe_cast('source.due_date', 'date') }} as due_date,
+        {{ safe_number('source.amount_due') }} as amount_due,
+        {{ safe_timestamp('source.paid_at') }} as paid_at,
+        {{ safe_number('source.amount_paid') }} as amount_paid,
+        source.installment_number as raw_installment_number,
+        source.due_date as raw_due_date,
+        source.amount_due as raw_amount_due,
+        source.paid_at as raw_paid_at,
+        source.amount_paid as raw_amount_paid
     from source
 ),
 
@@ -34,24 +32,35 @@ typed as (
 checked as (
     select
         typed.*,
-        {{ first_failing_reason([
-            ('null_key', 'typed.credit_account_id is null or typed.installment_number is null'),
-            ('unparseable_value', 'typed.has_unparseable_value'),
-            ('missing_value', 'typed.due_date is null or typed.amount_due is null'),
-            ('future_dated', 'typed.paid_at > extraction.extracted_at'),
-            ('negative_amount', 'typed.amount_due < 0 or typed.amount_paid < 0'),
-        ]) }} as row_level_reason
+        case
+            when typed.credit_account_id is null or typed.installment_number is null then 'null_key'
+            when
+                (typed.raw_installment_number is not null and typed.installment_number is null)
+                or (typed.raw_due_date is not null and typed.due_date is null)
+                or (typed.raw_amount_due is not null and typed.amount_due is null)
+                or (typed.raw_paid_at is not null and typed.paid_at is null)
+                or (typed.raw_amount_paid is not null and typed.amount_paid is null)
+                then 'unparseable_value'
+            when typed.due_date is null or typed.amount_due is null then 'missing_value'
+            when typed.paid_at > extraction.extracted_at then 'future_dated'
+            when typed.amount_due < 0 or typed.amount_paid < 0 then 'negative_amount'
+        end as row_level_reason
     from typed
     cross join extraction
 ),
 
 ranked as (
     select
-        *,
+        checked.*,
         -- Of two versions of an instalment, keep the one that records a payment.
-        {{ duplicate_rank(['credit_account_id', 'installment_number'],
-            'paid_at desc nulls last, amount_paid desc nulls last, due_date, amount_due') }}
-            as duplicate_rank
+        row_number() over (
+            partition by checked.credit_account_id, checked.installment_number, checked.row_level_reason is null
+            order by
+                checked.paid_at desc nulls last,
+                checked.amount_paid desc nulls last,
+                checked.due_date asc,
+                checked.amount_due asc
+        ) as duplicate_rank
     from checked
 ),
 
@@ -66,10 +75,12 @@ final as (
         ranked.amount_paid,
         coalesce(
             ranked.row_level_reason,
-            {{ first_failing_reason(
-                [('duplicate', 'ranked.duplicate_rank > 1')]
-                + parent_reason_checks('account_status', 'ranked.credit_account_id', 'unknown_credit_account')
-            ) }}
+            case
+                when ranked.duplicate_rank > 1 then 'duplicate'
+                when ranked.credit_account_id is not null and account_status.parent_key is null
+                    then 'unknown_credit_account'
+                when account_status.has_clean_row = 0 then 'parent_quarantined'
+            end
         ) as rejection_reason
     from ranked
     left join account_status on ranked.credit_account_id = account_status.parent_key

@@ -1,5 +1,3 @@
-{%- set has_customers = shop_source_present('customers') -%}
-
 with
 
 source as (
@@ -20,38 +18,41 @@ order_status as (
 
 typed as (
     select
-        {{ clean_id('review_id') }} as review_id,
-        {{ clean_id('customer_id') }} as customer_id,
-        {{ clean_id('product_id') }} as product_id,
-        {{ clean_id('order_id') }} as order_id,
-        {{ safe_integer('rating') }} as rating,
-        {{ safe_timestamp('reviewed_at') }} as reviewed_at,
-        {{ unparseable([
-            ('rating', safe_integer('rating')),
-            ('reviewed_at', safe_timestamp('reviewed_at')),
-        ]) }} as has_unparseable_value
+        {{ clean_id('source.review_id') }} as review_id,
+        {{ clean_id('source.customer_id') }} as customer_id,
+        {{ clean_id('source.product_id') }} as product_id,
+        {{ clean_id('source.order_id') }} as order_id,
+        {{ safe_integer('source.rating') }} as rating,
+        {{ safe_timestamp('source.reviewed_at') }} as reviewed_at,
+        source.rating as raw_rating,
+        source.reviewed_at as raw_reviewed_at
     from source
 ),
 
 checked as (
     select
         typed.*,
-        {{ first_failing_reason([
-            ('null_key', 'typed.review_id is null or typed.customer_id is null'),
-            ('unparseable_value', 'typed.has_unparseable_value'),
-            ('missing_value', 'typed.reviewed_at is null or typed.rating is null'),
-            ('future_dated', 'typed.reviewed_at > extraction.extracted_at'),
-            ('invalid_value', 'typed.rating < 1 or typed.rating > 5'),
-        ]) }} as row_level_reason
+        case
+            when typed.review_id is null or typed.customer_id is null then 'null_key'
+            when
+                (typed.raw_rating is not null and typed.rating is null)
+                or (typed.raw_reviewed_at is not null and typed.reviewed_at is null)
+                then 'unparseable_value'
+            when typed.reviewed_at is null or typed.rating is null then 'missing_value'
+            when typed.reviewed_at > extraction.extracted_at then 'future_dated'
+            when typed.rating < 1 or typed.rating > 5 then 'invalid_value'
+        end as row_level_reason
     from typed
     cross join extraction
 ),
 
 ranked as (
     select
-        *,
-        {{ duplicate_rank(['review_id'], 'reviewed_at, customer_id, product_id, rating') }}
-            as duplicate_rank
+        checked.*,
+        row_number() over (
+            partition by checked.review_id, checked.row_level_reason is null
+            order by checked.reviewed_at, checked.customer_id, checked.product_id, checked.rating
+        ) as duplicate_rank
     from checked
 ),
 
@@ -66,11 +67,15 @@ final as (
         ranked.reviewed_at,
         coalesce(
             ranked.row_level_reason,
-            {{ first_failing_reason(
-                [('duplicate', 'ranked.duplicate_rank > 1')]
-                + parent_reason_checks('customer_status', 'ranked.customer_id', 'unknown_customer', has_customers)
-                + parent_reason_checks('order_status', 'ranked.order_id', 'unknown_order')
-            ) }}
+            case
+                when ranked.duplicate_rank > 1 then 'duplicate'
+                {%- if shop_source_present('customers') %}
+                when ranked.customer_id is not null and customer_status.parent_key is null then 'unknown_customer'
+                {%- endif %}
+                when customer_status.has_clean_row = 0 then 'parent_quarantined'
+                when ranked.order_id is not null and order_status.parent_key is null then 'unknown_order'
+                when order_status.has_clean_row = 0 then 'parent_quarantined'
+            end
         ) as rejection_reason
     from ranked
     left join customer_status on ranked.customer_id = customer_status.parent_key
