@@ -36,3 +36,22 @@ def test_no_customers_gives_the_typed_empty_result():
     assert len(scores) == 0
     assert list(scores.columns) == ["customer_id", "score", "model_name", "model_version"]
     assert scores["score"].dtype == "float64"
+
+
+def test_credit_scores_in_arrow_batches_equal_one_batch():
+    from shopper_scores.ml import credit
+
+    from .test_ml_credit import make_accounts
+
+    accounts = make_accounts(400, seed=3)
+    params = credit.CreditParams(random_seed=42, scaling=credit.ScoreScaling(600, 50, 20))
+    blob = credit.fit_and_evaluate(accounts, params).model_blob
+    features = accounts.drop(columns=["split", "is_default", "feature_date"])
+    table = pa.Table.from_pandas(features, preserve_index=False)
+    champion = pd.Series({"model_name": credit.SCORECARD, "model_version": "abc"})
+    scores = score_in_batches(table.to_batches(max_chunksize=150), lambda f: credit.score(blob, f), champion)
+    whole = credit.score(blob, features)
+    pd.testing.assert_frame_equal(scores[credit.SCORE_COLUMNS], whole)
+    empty = score_in_batches(pa.RecordBatchReader.from_batches(table.schema, []), lambda f: credit.score(blob, f),
+                             champion)
+    assert len(empty) == 0 and list(empty.columns) == [*credit.SCORE_COLUMNS, "model_name", "model_version"]

@@ -11,7 +11,7 @@ and keep their defaults here.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ..params import ParameterError, as_date, as_float, as_int, as_name_list
 from .scaling import ScoreScaling
@@ -85,9 +85,6 @@ class GBMParams:
             raise ParameterError(f"parameter 'max_bins' must be <= 255, got {max_bins}")
         _set(self, "max_bins", max_bins)
         _set(self, "early_stopping", _as_bool("early_stopping", self.early_stopping))
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,8 @@ class CreditScorecard(PlattCalibrated, ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated log-odds of default."""
-        return self.intercept_ + self._woe(self.bin_indices(X)) @ self.coef_
+        bins = self.bin_indices(X)
+        return self.intercept_ + self._woe(bins) @ self.coef_
 
     # ---- explanation
 
