@@ -33,20 +33,20 @@ metric_definitions as (
     select * from {{ ref('model_metric_definitions') }}
 ),
 
--- One wide row per (model, version, date, split) of either family.
+-- One wide row per (model, version, date, split) of either family, in the column order of the
+-- wide table of earlier versions (so its rows, when migrated, union as they are).
 runs as (
     select
         'purchasing_power' as model_family,
         model_name,
         model_version,
-        as_of_date,
+        cast(as_of_date as date) as as_of_date,
         stage as split,
         is_champion,
         train_feature_dates,
         eval_feature_date,
         n_train,
         n_eval,
-        note,
         -- regression
         mae,
         rmse,
@@ -54,7 +54,6 @@ runs as (
         spearman,
         normalised_gini,
         top_decile_capture,
-        mean_label,
         -- classification
         cast(null as double) as auc,
         cast(null as double) as ks,
@@ -62,8 +61,10 @@ runs as (
         cast(null as double) as brier,
         cast(null as double) as log_loss,
         cast(null as double) as event_rate,
-        -- both
-        mean_prediction
+        -- levels
+        mean_label,
+        mean_prediction,
+        note
     from purchasing_power
 
     union all
@@ -72,14 +73,13 @@ runs as (
         'credit' as model_family,
         model_name,
         model_version,
-        as_of_date,
+        cast(as_of_date as date) as as_of_date,
         stage as split,
         is_champion,
         train_feature_dates,
         eval_feature_date,
         n_train,
         n_eval,
-        note,
         -- regression
         cast(null as double) as mae,
         cast(null as double) as rmse,
@@ -87,7 +87,6 @@ runs as (
         cast(null as double) as spearman,
         cast(null as double) as normalised_gini,
         cast(null as double) as top_decile_capture,
-        cast(null as double) as mean_label,
         -- classification
         auc,
         ks,
@@ -95,99 +94,68 @@ runs as (
         brier,
         log_loss,
         event_rate,
-        -- both
-        mean_prediction
+        -- levels: a default rate has no separate label mean (the wide table repeated event_rate)
+        cast(null as double) as mean_label,
+        mean_prediction,
+        note
     from credit
-    {%- if migrate_legacy %}
-
-    union all
-
-    -- History of the wide table of an earlier version (same columns), except rows this run
-    -- replaces.
-    select
-        legacy.model_family,
-        legacy.model_name,
-        legacy.model_version,
-        legacy.as_of_date,
-        legacy.split,
-        legacy.is_champion,
-        legacy.train_feature_dates,
-        legacy.eval_feature_date,
-        legacy.n_train,
-        legacy.n_eval,
-        legacy.note,
-        -- regression
-        legacy.mae,
-        legacy.rmse,
-        legacy.r2,
-        legacy.spearman,
-        legacy.normalised_gini,
-        legacy.top_decile_capture,
-        legacy.mean_label,
-        -- classification
-        legacy.auc,
-        legacy.ks,
-        legacy.gini,
-        legacy.brier,
-        legacy.log_loss,
-        legacy.event_rate,
-        -- both
-        legacy.mean_prediction
-    from legacy
-    where not exists (
-        select 1
-        from purchasing_power
-        where
-            purchasing_power.model_name = legacy.model_name
-            and purchasing_power.model_version = legacy.model_version
-            and cast(purchasing_power.as_of_date as date) = legacy.as_of_date
-            and purchasing_power.stage = legacy.split
-    )
-    and not exists (
-        select 1
-        from credit
-        where
-            credit.model_name = legacy.model_name
-            and credit.model_version = legacy.model_version
-            and cast(credit.as_of_date as date) = legacy.as_of_date
-            and credit.stage = legacy.split
-    )
-    {%- endif %}
 ),
+{%- if migrate_legacy %}
+
+-- The history of the wide table of an earlier version, except the rows this run replaces.
+history as (
+    select * from runs
+    union all
+    select legacy.*
+    from legacy
+    left join runs
+        on
+            legacy.model_name = runs.model_name
+            and legacy.model_version = runs.model_version
+            and legacy.as_of_date = runs.as_of_date
+            and legacy.split = runs.split
+    where runs.model_name is null
+),
+{%- else %}
+
+history as (
+    select * from runs
+),
+{%- endif %}
 
 -- One row per metric of the run's family (seed model_metric_definitions).
 long_form as (
     select
-        runs.model_family,
-        runs.model_name,
-        runs.model_version,
-        runs.as_of_date,
-        runs.split,
+        history.model_family,
+        history.model_name,
+        history.model_version,
+        history.as_of_date,
+        history.split,
         metric_definitions.metric_name,
         case metric_definitions.metric_name
-            when 'mae' then runs.mae
-            when 'rmse' then runs.rmse
-            when 'r2' then runs.r2
-            when 'spearman' then runs.spearman
-            when 'normalised_gini' then runs.normalised_gini
-            when 'top_decile_capture' then runs.top_decile_capture
-            when 'mean_label' then runs.mean_label
-            when 'auc' then runs.auc
-            when 'ks' then runs.ks
-            when 'gini' then runs.gini
-            when 'brier' then runs.brier
-            when 'log_loss' then runs.log_loss
-            when 'event_rate' then runs.event_rate
-            when 'mean_prediction' then runs.mean_prediction
+            when 'mae' then history.mae
+            when 'rmse' then history.rmse
+            when 'r2' then history.r2
+            when 'spearman' then history.spearman
+            when 'normalised_gini' then history.normalised_gini
+            when 'top_decile_capture' then history.top_decile_capture
+            when 'mean_label' then history.mean_label
+            when 'auc' then history.auc
+            when 'ks' then history.ks
+            when 'gini' then history.gini
+            when 'brier' then history.brier
+            when 'log_loss' then history.log_loss
+            when 'event_rate' then history.event_rate
+            when 'mean_prediction' then history.mean_prediction
         end as metric_value,
-        runs.n_eval,
-        runs.is_champion,
-        runs.n_train,
-        runs.train_feature_dates,
-        runs.eval_feature_date,
-        runs.note
-    from runs
-    inner join metric_definitions on runs.model_family = metric_definitions.model_family
+        history.n_eval,
+        history.is_champion,
+        history.n_train,
+        history.train_feature_dates,
+        history.eval_feature_date,
+        history.note
+    from history
+    inner join metric_definitions on history.model_family = metric_definitions.model_family
 ),
 
 final as (

@@ -6,8 +6,8 @@ metrics as (
     select * from {{ ref('model_metrics') }}
 ),
 
-final as (
-    select
+runs as (
+    select distinct
         model_family,
         model_name,
         model_version,
@@ -17,7 +17,17 @@ final as (
         train_feature_dates,
         eval_feature_date,
         n_train,
-        max(n) as n_eval,
+        n as n_eval,
+        note
+    from metrics
+),
+
+pivoted as (
+    select
+        model_name,
+        model_version,
+        as_of_date,
+        split,
         -- regression
         max(case when metric_name = 'mae' then metric_value end) as mae,
         max(case when metric_name = 'rmse' then metric_value end) as rmse,
@@ -34,20 +44,35 @@ final as (
         max(case when metric_name = 'event_rate' then metric_value end) as event_rate,
         -- levels
         max(case when metric_name = 'mean_label' then metric_value end) as mean_label,
-        max(case when metric_name = 'mean_prediction' then metric_value end) as mean_prediction,
-        note
+        max(case when metric_name = 'mean_prediction' then metric_value end) as mean_prediction
     from metrics
-    group by
-        model_family,
-        model_name,
-        model_version,
-        as_of_date,
-        split,
-        is_champion,
-        train_feature_dates,
-        eval_feature_date,
-        n_train,
-        note
+    group by model_name, model_version, as_of_date, split
+),
+
+final as (
+    select
+        runs.*,
+        pivoted.mae,
+        pivoted.rmse,
+        pivoted.r2,
+        pivoted.spearman,
+        pivoted.normalised_gini,
+        pivoted.top_decile_capture,
+        pivoted.auc,
+        pivoted.ks,
+        pivoted.gini,
+        pivoted.brier,
+        pivoted.log_loss,
+        pivoted.event_rate,
+        pivoted.mean_label,
+        pivoted.mean_prediction
+    from runs
+    inner join pivoted
+        on
+            runs.model_name = pivoted.model_name
+            and runs.model_version = pivoted.model_version
+            and runs.as_of_date = pivoted.as_of_date
+            and runs.split = pivoted.split
 )
 
 select * from final
