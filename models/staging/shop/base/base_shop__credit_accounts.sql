@@ -56,7 +56,8 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.credit_account_id, checked.row_level_reason is null
-            order by checked.opened_at, checked.customer_id, checked.principal, checked.term_months
+            order by
+                checked.opened_at, checked.customer_id, checked.principal, checked.term_months, checked.order_id
         ) as duplicate_rank
     from checked
 ),

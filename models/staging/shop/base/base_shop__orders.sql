@@ -93,7 +93,10 @@ ranked as (
                 checked.paid_at desc nulls last,
                 checked.ordered_at asc,
                 checked.customer_id asc,
-                checked.order_amount asc
+                checked.order_amount asc,
+                checked.discount_amount asc,
+                checked.refund_amount asc,
+                checked.payment_method asc
         ) as duplicate_rank
     from checked
 ),

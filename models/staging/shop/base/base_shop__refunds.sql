@@ -61,7 +61,7 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.refund_id, checked.row_level_reason is null
-            order by checked.refunded_at, checked.customer_id, checked.refund_amount
+            order by checked.refunded_at, checked.customer_id, checked.refund_amount, checked.order_id
         ) as duplicate_rank
     from checked
 ),

@@ -51,7 +51,8 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.review_id, checked.row_level_reason is null
-            order by checked.reviewed_at, checked.customer_id, checked.product_id, checked.rating
+            order by
+                checked.reviewed_at, checked.customer_id, checked.product_id, checked.rating, checked.order_id
         ) as duplicate_rank
     from checked
 ),
