@@ -1,5 +1,6 @@
 """Unit tests of shopper_scores.ml.purchasing_power on synthetic frames with a planted signal."""
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -10,8 +11,9 @@ from shopper_scores.ml import purchasing_power as pp
 
 AS_OF = dt.date(2024, 6, 30)
 HORIZON = 90
-PARAMS = {"as_of_date": "2024-06-30", "horizon_days": HORIZON, "label_window_days": HORIZON,
-          "n_train_windows": 2, "random_seed": 42}
+PARAMS = pp.PurchasingPowerParams(as_of_date="2024-06-30", horizon_days=HORIZON, label_window_days=HORIZON,
+                                  n_train_windows=2, random_seed=42)
+ROLES = {1: "test", 2: "validation"}  # older windows: "training" (as int_feature_cutoffs writes them)
 
 
 def feature_date(window: int) -> pd.Timestamp:
@@ -34,7 +36,8 @@ def make_training(n: int = 300, windows=(1, 2, 3, 4), seed: int = 0) -> pd.DataF
             "customer_id": [f"c{i:04d}" for i in range(n)],
             "feature_date": feature_date(w),
             "window_index": w,
-            "label": rng.gamma(2.0, mu / 2.0),
+            "cutoff_role": ROLES.get(w, "training"),
+            "label_window_spend": rng.gamma(2.0, mu / 2.0),
             "label_window_days": HORIZON,
             "net_spend_lifetime": rate * tenure * rng.lognormal(0, 0.3, n),
             "tenure_days": tenure,
@@ -133,7 +136,7 @@ def test_deterministic(training, frame):
 def test_window_one_never_used_before_final(training, frame):
     poisoned = training.copy()
     w1 = poisoned.window_index == 1
-    poisoned.loc[w1, "label"] = poisoned.loc[w1, "label"] * 1000 + 1e6
+    poisoned.loc[w1, "label_window_spend"] = poisoned.loc[w1, "label_window_spend"] * 1000 + 1e6
     other = pp.fit_and_evaluate(poisoned, PARAMS).to_frame()
     # validation: bit-identical
     pd.testing.assert_frame_equal(frame[frame.stage == "validation"], other[other.stage == "validation"])
@@ -155,7 +158,7 @@ def test_window_one_never_used_before_final(training, frame):
 def test_window_two_not_used_by_validation_fits(training, frame):
     poisoned = training.copy()
     w2 = poisoned.window_index == 2
-    poisoned.loc[w2, "label"] = poisoned.loc[w2, "label"] * 50
+    poisoned.loc[w2, "label_window_spend"] = poisoned.loc[w2, "label_window_spend"] * 50
     other = pp.fit_and_evaluate(poisoned, PARAMS).to_frame()
     v0, v1 = frame[frame.stage == "validation"], other[other.stage == "validation"]
     cand = v0.model_name.isin(pp.CANDIDATES).to_numpy()
@@ -209,13 +212,14 @@ def test_tiny_data_does_not_crash():
 
 def test_degenerate_labels_and_features():
     data = make_training(40, windows=(1, 2, 3, 4))
-    data["label"] = 0.0
-    data.loc[::9, "label"] = -5.0  # refunds: negative net spend
+    data["label_window_spend"] = 0.0
+    data.loc[::9, "label_window_spend"] = -5.0  # refunds: negative net spend
     data["region"] = None
     res = pp.fit_and_evaluate(data, PARAMS)
     out = pp.score(res.model_blob, data)
     assert (out.predicted_spend >= 0).all()
-    only_numeric = make_training(40)[["customer_id", "feature_date", "window_index", "label", "recency_days"]]
+    only_numeric = make_training(40)[["customer_id", "feature_date", "window_index", "cutoff_role",
+                                      "label_window_spend", "recency_days"]]
     f = pp.fit_and_evaluate(only_numeric, PARAMS).to_frame()
     assert row(f, pp.NAIVE, "test").note.startswith("naive baseline needs")
 
@@ -224,15 +228,15 @@ def test_no_data_raises():
     with pytest.raises(ValueError, match="empty"):
         pp.fit_and_evaluate(make_training(5).iloc[:0], PARAMS)
     unlabelled = make_training(5)
-    unlabelled["label"] = np.nan
+    unlabelled["label_window_spend"] = np.nan
     with pytest.raises(ValueError, match="label"):
         pp.fit_and_evaluate(unlabelled, PARAMS)
     with pytest.raises(ValueError, match="selection_metric"):
-        pp.fit_and_evaluate(make_training(5), {**PARAMS, "selection_metric": "bogus"})
+        pp.fit_and_evaluate(make_training(5), dataclasses.replace(PARAMS, selection_metric="bogus"))
 
 
 def test_selection_metric_higher_is_better():
-    f = pp.fit_and_evaluate(make_training(150), {**PARAMS, "selection_metric": "normalised_gini"}).to_frame()
+    f = pp.fit_and_evaluate(make_training(150), dataclasses.replace(PARAMS, selection_metric="normalised_gini")).to_frame()
     val = f[(f.stage == "validation") & f.model_name.isin(pp.CANDIDATES)]
     assert val.loc[val.normalised_gini.idxmax()].is_champion
 
@@ -241,7 +245,7 @@ def test_selection_metric_higher_is_better():
 
 
 def test_score_batches_equal_whole(result, training):
-    features = training[training.window_index == 1].drop(columns=["label", "window_index"])
+    features = training[training.window_index == 1].drop(columns=["label_window_spend", "window_index", "cutoff_role"])
     whole = pp.score(result.model_blob, features)
     assert list(whole.columns) == ["customer_id", "predicted_spend"]
     assert whole.customer_id.tolist() == features.customer_id.tolist()
@@ -277,7 +281,7 @@ def test_blend_is_halfway_between_the_gbm_and_the_btyd_expectation(training):
     final = res[res.stage == "final"].set_index("model_name")
     blend, gbm = pp.load_model(final.loc[pp.BLEND, "model_blob"]), pp.load_model(final.loc[pp.GBM, "model_blob"])
     features = training[training.window_index == 1]
-    expected = blend.btyd_model.transform(features)["btyd_expected_spend"].to_numpy()
+    expected = blend.estimator_.btyd_model_.transform(features)["btyd_expected_spend"].to_numpy()
     # Same data, same seed: the blend's tree part is the GBM.
     np.testing.assert_allclose(blend.predict(features), 0.5 * gbm.predict(features) + 0.5 * np.clip(expected, 0, None))
 

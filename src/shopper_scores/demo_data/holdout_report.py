@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from shopper_scores.ml.metrics import classification_metrics, regression_metrics
+from shopper_scores.ml.purchasing_power import horizon_scaled_spend
 
 from . import oracle
 
@@ -27,23 +28,28 @@ def _read(warehouse: Path, sql: str) -> pd.DataFrame:
 
 
 def purchasing_power_oracle(warehouse: Path, raw_dir: Path) -> dict:
-    """Oracle regression metrics on the purchasing-power test rows (window 1)."""
+    """Oracle regression metrics on the purchasing-power test rows (the 'test' window). The
+    oracle's expectation over the label window and the label are scaled to the horizon the way the
+    project's inner metrics scale labels (:func:`~shopper_scores.ml.purchasing_power.horizon_scaled_spend`)."""
+    context = _read(warehouse, "select horizon_days, label_window_days from intermediate.int_scoring_context")
     rows = _read(
         warehouse,
         """
-        select t.customer_id, t.feature_date, t.label_window_days, t.label, c.horizon_days
-        from intermediate.int_purchasing_power_training_set as t
-        inner join intermediate.int_feature_cutoffs as c on t.window_index = c.window_index
-        where t.window_index = 1
+        select customer_id, feature_date, label_window_spend
+        from intermediate.int_purchasing_power_training_set
+        where cutoff_role = 'test'
+        order by customer_id
         """,
     )
     truth = pd.read_parquet(Path(raw_dir) / "truth" / "customer_truth.parquet")
-    window_days = int(rows["label_window_days"].iloc[0])
-    horizon_days = int(rows["horizon_days"].iloc[0])
+    window_days = int(context["label_window_days"].iloc[0])
+    horizon_days = int(context["horizon_days"].iloc[0])
     expected = oracle.expected_net_spend(truth, pd.Timestamp(rows["feature_date"].iloc[0]), window_days)
     expected.index = expected.index.astype(str)
-    prediction = expected.reindex(rows["customer_id"].astype(str)).fillna(0.0).to_numpy() * horizon_days / window_days
-    return {"n_eval": len(rows), **regression_metrics(rows["label"].to_numpy(), prediction)}
+    expected_in_window = expected.reindex(rows["customer_id"].astype(str)).fillna(0.0).to_numpy()
+    prediction = horizon_scaled_spend(expected_in_window, window_days, horizon_days)
+    label = horizon_scaled_spend(rows["label_window_spend"].to_numpy(dtype=float), window_days, horizon_days)
+    return {"n_eval": len(rows), **regression_metrics(label, prediction)}
 
 
 def credit_oracle(warehouse: Path, raw_dir: Path) -> dict:

@@ -1,0 +1,311 @@
+"""The purchasing-power estimators, scikit-learn style: constructors take parameters only,
+``fit(X, y)`` returns the estimator, fitted attributes end in ``_``, ``predict(X)`` is the one
+prediction path (training evaluation and batch scoring alike).
+
+``X`` is a frame of customer rows holding the feature columns (extra columns are ignored);
+predictions are net spend over the horizon, >= 0.
+
+Candidates (:class:`PurchasingPowerModel` subclasses, what a ``model_blob`` holds) learn from
+``y`` = the net spend over the label window of ``label_window_days`` days; how that relates to
+the horizon is :func:`~.labels.fit_target`'s decision:
+
+* :class:`GBMSpendRegressor` -- ``HistGradientBoostingRegressor`` (:data:`~.parameters.GBM_PARAMS`),
+  categoricals ordinal-encoded and handled natively, labels clipped at 0 (Poisson loss).
+* :class:`LinearSpendRegressor` -- signed ``log1p``, median imputation with indicators,
+  standardisation, one-hot categoricals, Ridge (:data:`~.parameters.LINEAR_PARAMS`); predictions
+  clipped at 0.
+* :class:`BTYDBlendRegressor` -- a fitted GBM's prediction blended with the BG/NBD x Gamma-Gamma
+  expected spend (:data:`~.parameters.BLEND_PARAMS`; the GBM alone without a BTYD fit).
+
+Both fitted candidates see the BTYD expectations (:mod:`shopper_scores.ml.btyd`, fitted on the
+training rows' features, no labels) as extra numeric columns; the fitted BTYD model travels
+with the estimator, so scoring stays batch by batch. With fewer than two rows (or, for the GBM,
+no positive spend) a candidate predicts the mean H-scaled label and says so in ``fit_note_``.
+
+Baselines (metrics only, never champions) are horizon regressors fitted on the H-scaled label:
+:func:`mean_baseline` (``DummyRegressor(strategy="mean")``) and :class:`NaiveRateRegressor`
+(lifetime net spend per day of tenure times the horizon).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from .. import btyd
+from ..features import FeatureSpec, ordinal_encoding, prepare_features, to_float
+from ..training_log import join_notes
+from . import labels
+from .parameters import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, GBMParams, LinearParams
+
+__all__ = [
+    "LINEAR",
+    "GBM",
+    "BLEND",
+    "NAIVE",
+    "MEAN",
+    "CANDIDATES",
+    "BASELINES",
+    "MissingColumnsError",
+    "PurchasingPowerModel",
+    "GBMSpendRegressor",
+    "LinearSpendRegressor",
+    "BTYDBlendRegressor",
+    "NaiveRateRegressor",
+    "mean_baseline",
+]
+
+LINEAR = "purchasing_power_linear"
+GBM = "purchasing_power_gbm"
+BLEND = "purchasing_power_gbm_btyd_blend"
+NAIVE = "purchasing_power_naive"
+MEAN = "purchasing_power_mean"
+# Order matters: the first candidate wins ties and is the default champion.
+CANDIDATES = (GBM, LINEAR, BLEND)
+BASELINES = (NAIVE, MEAN)
+
+
+class MissingColumnsError(ValueError):
+    """An estimator needs columns the frame does not have."""
+
+
+def _signed_log1p(x):
+    x = np.asarray(x, dtype=float)
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+class PurchasingPowerModel(RegressorMixin, BaseEstimator):
+    """Base of the candidates: what a ``model_blob`` holds and :func:`~.scoring.score` calls."""
+
+    model_name: str = ""
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The fitted model's input features, sorted by name (BTYD expectations included)."""
+        return self.spec.names
+
+    @property
+    def spec(self) -> FeatureSpec:
+        """The fitted feature spec (alias of ``spec_``)."""
+        check_is_fitted(self)
+        return self.spec_
+
+
+class _SpendRegressor(PurchasingPowerModel):
+    """Shared fit/predict of the GBM and the linear candidate; subclasses build the pipeline."""
+
+    _needs_positive_spend = False
+    _too_little_note = ""
+
+    def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int):
+        self.features = features
+        self.horizon_days = horizon_days
+        self.label_window_days = label_window_days
+        self.random_seed = random_seed
+
+    def _pipeline(self, spec: FeatureSpec) -> Pipeline:
+        raise NotImplementedError
+
+    def _fit_y(self, target: np.ndarray) -> np.ndarray:
+        return target
+
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None):
+        """Fit on training rows ``X`` and their label-window spend ``y``.
+
+        ``btyd_fit``: ``btyd.fit(X, horizon_days, random_seed)`` of these same rows, when one BTYD
+        fit is shared by several candidates; fitted here when None.
+        """
+        y = np.asarray(y, dtype=float)
+        self.spec_ = self.features
+        self.btyd_model_ = None
+        self.grows_by_btyd_ = False
+        self.estimator_ = None
+        self.constant_ = None
+        if len(y) < 2 or (self._needs_positive_spend and np.clip(y, 0.0, None).sum() <= 0):
+            # Nothing to learn: the mean label at the horizon's scale, no BTYD growth.
+            fit_y = self._fit_y(labels.horizon_scaled_spend(y, self.label_window_days, self.horizon_days))
+            self.constant_ = float(fit_y.mean()) if len(y) else 0.0
+            self.fit_note_ = f"{self._too_little_note}: constant prediction"
+            return self
+        btyd_model, self.fit_note_ = btyd_fit if btyd_fit is not None else btyd.fit(X, self.horizon_days,
+                                                                                    self.random_seed)
+        if btyd_model.bgnbd is not None:
+            X = btyd_model.transform(X)
+            self.spec_ = FeatureSpec(sorted(set(self.features.numeric) | set(btyd.FEATURE_NAMES)),
+                                     self.features.categorical)
+            self.btyd_model_ = btyd_model
+        target, self.grows_by_btyd_ = labels.fit_target(y, self.label_window_days, self.horizon_days,
+                                                        btyd_fitted=self.btyd_model_ is not None)
+        self.estimator_ = self._pipeline(self.spec_).fit(prepare_features(X, self.spec_), self._fit_y(target))
+        return self
+
+    def _predict_with_features(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """Predictions of a fitted (non-constant) model and ``X`` with its BTYD columns."""
+        if len(X) == 0:
+            return np.zeros(0), X
+        if self.btyd_model_ is not None:
+            X = self.btyd_model_.transform(X)
+        prediction = np.clip(np.asarray(self.estimator_.predict(prepare_features(X, self.spec_)), dtype=float),
+                             0.0, None)
+        if self.grows_by_btyd_:
+            prediction = prediction * self.btyd_model_.horizon_ratio(X, self.label_window_days)
+        return prediction, X
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        if self.estimator_ is None:
+            return np.full(len(X), max(self.constant_, 0.0))
+        return self._predict_with_features(X)[0]
+
+
+class GBMSpendRegressor(_SpendRegressor):
+    """The GBM candidate (``params``: :class:`~.parameters.GBMParams`)."""
+
+    model_name = GBM
+    _needs_positive_spend = True
+    _too_little_note = "too little positive spend to fit the GBM"
+
+    def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int,
+                 params: GBMParams = GBM_PARAMS):
+        super().__init__(features=features, horizon_days=horizon_days, label_window_days=label_window_days,
+                         random_seed=random_seed)
+        self.params = params
+
+    def _fit_y(self, target: np.ndarray) -> np.ndarray:
+        return np.clip(target, 0.0, None)  # Poisson loss needs non-negative labels
+
+    def _pipeline(self, spec: FeatureSpec) -> Pipeline:
+        prepare, categorical_mask = ordinal_encoding(spec)
+        return Pipeline([
+            ("prepare", prepare),
+            ("gbm", HistGradientBoostingRegressor(
+                **self.params.as_dict(), categorical_features=categorical_mask, random_state=self.random_seed,
+            )),
+        ])
+
+
+class LinearSpendRegressor(_SpendRegressor):
+    """The linear candidate (``params``: :class:`~.parameters.LinearParams`)."""
+
+    model_name = LINEAR
+    _too_little_note = "too few rows to fit the linear model"
+
+    def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int,
+                 params: LinearParams = LINEAR_PARAMS):
+        super().__init__(features=features, horizon_days=horizon_days, label_window_days=label_window_days,
+                         random_seed=random_seed)
+        self.params = params
+
+    def _pipeline(self, spec: FeatureSpec) -> Pipeline:
+        transformers = []
+        if spec.numeric:
+            transformers.append((
+                "num",
+                Pipeline([
+                    ("signed_log1p", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")),
+                    ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                    ("scale", StandardScaler()),
+                ]),
+                spec.numeric,
+            ))
+        if spec.categorical:
+            transformers.append((
+                "cat",
+                OneHotEncoder(
+                    handle_unknown="infrequent_if_exist",
+                    min_frequency=self.params.onehot_min_frequency,
+                    sparse_output=False,
+                ),
+                spec.categorical,
+            ))
+        return Pipeline([
+            ("prepare", ColumnTransformer(transformers, remainder="drop")),
+            ("ridge", Ridge(alpha=self.params.alpha)),
+        ])
+
+
+class BTYDBlendRegressor(PurchasingPowerModel):
+    """``(1 - btyd_weight) x estimator + btyd_weight x BTYD expected spend`` (clipped at 0; the
+    estimator's prediction where the expectation is not finite).
+
+    ``estimator``: a :class:`GBMSpendRegressor`; with ``prefit=True`` it is already fitted and
+    :meth:`fit` only wraps it (the blend reuses the GBM candidate rather than fitting it again).
+    Without a BTYD fit behind the estimator, or when it predicts a constant, the blend is the
+    estimator.
+    """
+
+    model_name = BLEND
+
+    def __init__(self, estimator: GBMSpendRegressor, *, btyd_weight: float = BLEND_PARAMS.btyd_weight,
+                 prefit: bool = False):
+        self.estimator = estimator
+        self.btyd_weight = btyd_weight
+        self.prefit = prefit
+
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None):
+        if self.prefit:
+            check_is_fitted(self.estimator)
+            self.estimator_ = self.estimator
+        else:
+            self.estimator_ = clone(self.estimator).fit(X, y, btyd_fit=btyd_fit)
+        self.spec_ = self.estimator_.spec_
+        self.weight_ = None
+        self.fit_note_ = self.estimator_.fit_note_
+        if self.estimator_.estimator_ is not None:
+            if self.estimator_.btyd_model_ is None:
+                self.fit_note_ = join_notes(self.fit_note_, "no BTYD expectation to blend with: the blend is the GBM")
+            else:
+                self.weight_ = float(self.btyd_weight)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        if self.weight_ is None:
+            return self.estimator_.predict(X)
+        prediction, with_btyd = self.estimator_._predict_with_features(X)
+        if len(X) == 0:
+            return prediction
+        expected = np.clip(to_float(with_btyd["btyd_expected_spend"]), 0.0, None)
+        blended = (1 - self.weight_) * prediction + self.weight_ * expected
+        return np.where(np.isfinite(blended), blended, prediction)
+
+
+class NaiveRateRegressor(RegressorMixin, BaseEstimator):
+    """Baseline: lifetime net spend per day of tenure (at least one day) times ``horizon_days``,
+    floored at 0. Learns nothing from ``y``; :meth:`fit` checks that its columns exist."""
+
+    required_columns = ("net_spend_lifetime", "tenure_days")
+
+    def __init__(self, *, horizon_days: int):
+        self.horizon_days = horizon_days
+
+    def _check_columns(self, X: pd.DataFrame) -> None:
+        if any(col not in X.columns for col in self.required_columns):
+            raise MissingColumnsError(f"naive baseline needs columns {' and '.join(self.required_columns)}")
+
+    def fit(self, X: pd.DataFrame, y=None):
+        self._check_columns(X)
+        self.horizon_days_ = float(self.horizon_days)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        self._check_columns(X)
+        spend = np.nan_to_num(to_float(X["net_spend_lifetime"]), nan=0.0)
+        tenure = np.nan_to_num(to_float(X["tenure_days"]), nan=0.0)
+        rate = spend / np.maximum(tenure, 1.0)
+        return np.clip(rate * self.horizon_days_, 0.0, None)
+
+
+def mean_baseline() -> DummyRegressor:
+    """Baseline: the mean training label (fit it on the H-scaled label)."""
+    return DummyRegressor(strategy="mean")

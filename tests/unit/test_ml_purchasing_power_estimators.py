@@ -1,0 +1,127 @@
+"""The estimators on their own: scikit-learn conventions, the growth path, baselines, one predict."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
+from sklearn.exceptions import NotFittedError
+
+from shopper_scores.ml import btyd
+from shopper_scores.ml import purchasing_power as pp
+from shopper_scores.ml.features import encode_blob, prepare_features, select_features
+
+from .test_ml_purchasing_power_regression import HORIZON, LABEL_DAYS, make_frame
+
+
+@pytest.fixture(scope="module")
+def train():
+    return make_frame(n=200, windows=(2, 3))
+
+
+@pytest.fixture(scope="module")
+def spec(train):
+    return select_features(train)
+
+
+def kwargs(spec, label_days=LABEL_DAYS):
+    return {"features": spec, "horizon_days": HORIZON, "label_window_days": label_days, "random_seed": 42}
+
+
+def test_meta_and_label_columns_are_not_features(spec):
+    assert set(spec.names) == {"net_spend_lifetime", "tenure_days", "days_since_first_order", "recency_days",
+                               "orders_lifetime", "region", "age_band"}
+
+
+@pytest.mark.parametrize("cls", [pp.GBMSpendRegressor, pp.LinearSpendRegressor])
+def test_constructor_holds_parameters_only_and_fit_returns_self(cls, train, spec):
+    model = cls(**kwargs(spec))
+    assert not any(name.endswith("_") for name in vars(model))
+    assert set(model.get_params()) == {"features", "horizon_days", "label_window_days", "random_seed", "params"}
+    with pytest.raises(NotFittedError):
+        model.predict(train)
+    assert model.fit(train, train["label_window_spend"]) is model
+    assert {"spec_", "btyd_model_", "grows_by_btyd_", "estimator_", "constant_", "fit_note_"} <= set(vars(model))
+    # clone gives an unfitted copy with the same parameters
+    copy = clone(model)
+    assert copy.get_params()["params"] == model.params and not hasattr(copy, "estimator_")
+
+
+def test_growth_path_learns_the_window_spend_and_grows_it_by_the_bgnbd_ratio(train, spec):
+    spend = train["label_window_spend"].to_numpy()
+    model = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, spend)
+    assert model.grows_by_btyd_ and model.btyd_model_ is not None
+    assert set(btyd.FEATURE_NAMES) <= set(model.spec_.names)
+    # the GBM learnt the spend over L: the same fit as a GBM given the label-window spend directly
+    features = model.btyd_model_.transform(train)
+    raw = np.clip(model.estimator_.predict(prepare_features(features, model.spec_)), 0, None)
+    ratio = model.btyd_model_.horizon_ratio(features, LABEL_DAYS)
+    assert np.all(ratio >= 1) and np.all(ratio <= HORIZON / LABEL_DAYS)
+    np.testing.assert_allclose(model.predict(train), raw * ratio)
+    # with L = H nothing grows: the model learns the (H-scaled = raw) spend
+    same = pp.GBMSpendRegressor(**kwargs(spec, label_days=HORIZON)).fit(train, spend)
+    assert not same.grows_by_btyd_
+
+
+def test_without_btyd_the_label_is_h_scaled(train, spec):
+    spend = train["label_window_spend"].to_numpy()
+    no_btyd = train.drop(columns=["days_since_first_order"])
+    model = pp.LinearSpendRegressor(**kwargs(select_features(no_btyd))).fit(no_btyd, spend)
+    assert model.btyd_model_ is None and not model.grows_by_btyd_
+    assert "BTYD features need columns" in model.fit_note_
+    # the constant-rate scale: the same fit as on spend x H / L
+    scaled = pp.LinearSpendRegressor(**kwargs(select_features(no_btyd), label_days=HORIZON)).fit(
+        no_btyd, pp.horizon_scaled_spend(spend, LABEL_DAYS, HORIZON))
+    np.testing.assert_allclose(model.predict(no_btyd), scaled.predict(no_btyd), rtol=1e-9)
+
+
+def test_constant_fallback_predicts_the_mean_h_scaled_label(train, spec):
+    zero = np.zeros(len(train))
+    zero[:3] = -5.0
+    gbm = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, zero)
+    assert gbm.estimator_ is None and gbm.constant_ == 0.0 and "constant prediction" in gbm.fit_note_
+    one_row = train.iloc[:1]
+    linear = pp.LinearSpendRegressor(**kwargs(spec)).fit(one_row, [10.0])
+    assert linear.constant_ == 30.0
+    np.testing.assert_array_equal(linear.predict(train.iloc[:4]), [30.0] * 4)
+    # the blend of a constant GBM is that constant, without a blending note
+    blend = pp.BTYDBlendRegressor(gbm, prefit=True).fit(train, zero)
+    assert blend.weight_ is None and blend.fit_note_ == gbm.fit_note_
+
+
+def test_blend_reuses_the_fitted_gbm_or_fits_a_clone(train, spec):
+    spend = train["label_window_spend"].to_numpy()
+    gbm = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, spend)
+    prefit = pp.BTYDBlendRegressor(gbm, btyd_weight=0.5, prefit=True).fit(train, spend)
+    assert prefit.estimator_ is gbm and prefit.weight_ == 0.5
+    expected = np.clip(gbm.btyd_model_.transform(train)["btyd_expected_spend"].to_numpy(), 0, None)
+    np.testing.assert_allclose(prefit.predict(train), 0.5 * gbm.predict(train) + 0.5 * expected)
+    fitted = pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec))).fit(train, spend)
+    np.testing.assert_array_equal(fitted.predict(train), prefit.predict(train))
+    with pytest.raises(NotFittedError):
+        pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec)), prefit=True).fit(train, spend)
+    assert len(prefit.predict(train.iloc[:0])) == 0
+
+
+def test_baselines(train):
+    spend = train["label_window_spend"].to_numpy()
+    mean = pp.mean_baseline().fit(train, pp.horizon_scaled_spend(spend, LABEL_DAYS, HORIZON))
+    assert isinstance(mean, DummyRegressor) and mean.strategy == "mean"
+    np.testing.assert_array_equal(mean.predict(train.iloc[:5]), [float(pd.Series(spend * 3.0).mean())] * 5)
+    naive = pp.NaiveRateRegressor(horizon_days=HORIZON).fit(train)
+    rate = train["net_spend_lifetime"].fillna(0) / train["tenure_days"].fillna(0).clip(lower=1)
+    np.testing.assert_allclose(naive.predict(train), (rate * HORIZON).clip(lower=0))
+    with pytest.raises(pp.MissingColumnsError, match="naive baseline needs columns net_spend_lifetime and tenure_days"):
+        pp.NaiveRateRegressor(horizon_days=HORIZON).fit(train.drop(columns=["tenure_days"]))
+
+
+def test_score_is_the_estimators_predict(train, spec):
+    spend = train["label_window_spend"].to_numpy()
+    for model in (pp.GBMSpendRegressor(**kwargs(spec)).fit(train, spend),
+                  pp.LinearSpendRegressor(**kwargs(spec)).fit(train, spend)):
+        blob = encode_blob(model)
+        assert isinstance(pp.load_model(blob), pp.PurchasingPowerModel)
+        np.testing.assert_array_equal(pp.score(blob, train).predicted_spend.to_numpy(), model.predict(train))
+        assert pp.load_model(blob).spec.names == model.spec_.names
+    with pytest.raises(ValueError, match="not a PurchasingPowerModel"):
+        pp.load_model(encode_blob(pp.mean_baseline()))
