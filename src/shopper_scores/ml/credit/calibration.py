@@ -72,10 +72,15 @@ class PlattCalibrated:
         return (0.0, 1.0) if calibration is None else (calibration.a_, calibration.b_)
 
     @property
+    def calibration_note_(self) -> str | None:
+        """What the calibration had to say (None before :meth:`calibrate`)."""
+        calibration = getattr(self, "calibration_", None)
+        return None if calibration is None else calibration.note_
+
+    @property
     def note_(self) -> str | None:
         """What the fit and the calibration had to say (e.g. a single-class fallback)."""
-        calibration = getattr(self, "calibration_", None)
-        return join_notes(getattr(self, "fit_note_", None), None if calibration is None else calibration.note_)
+        return join_notes(getattr(self, "fit_note_", None), self.calibration_note_)
 
     def predict_proba(self, X) -> np.ndarray:
         a, b = self.platt_

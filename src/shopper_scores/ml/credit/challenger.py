@@ -84,6 +84,8 @@ class BaseRateClassifier(ClassifierMixin, BaseEstimator):
         self.fit_note_ = BASE_RATE_NOTE
         return self
 
+    calibration_note_ = None  # never calibrated
+
     @property
     def note_(self) -> str | None:
         return getattr(self, "fit_note_", None)

@@ -201,8 +201,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: CreditParams) -> TrainingRe
         if evaluate is not None:
             p = model.predict_proba(evaluate)[:, 1]
             result.record_metrics(row, classification_metrics(evaluate["is_default"].to_numpy(dtype=float), p))
-        calibration = getattr(model, "calibration_", None)
-        row["note"] = compose_note(step, model.fit_note_, None if calibration is None else calibration.note_)
+        row["note"] = compose_note(step, model.fit_note_, model.calibration_note_)
         if step.stage == "final":
             result.model_blob = encode_blob(model)
             row["model_blob"] = result.model_blob
