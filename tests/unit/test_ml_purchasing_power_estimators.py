@@ -125,3 +125,35 @@ def test_score_is_the_estimators_predict(train, spec):
         assert pp.load_model(blob).spec.names == model.spec_.names
     with pytest.raises(ValueError, match="not a PurchasingPowerModel"):
         pp.load_model(encode_blob(pp.mean_baseline()))
+
+
+# --------------------------------------------------------------------------- columns without a value
+
+
+def test_gbm_leaves_out_a_feature_without_values_in_its_rows(train, spec):
+    # A source that only exists in recent windows: empty in the older windows a stage fits on
+    # (HistGradientBoosting cannot bin an all-missing column and raised before).
+    spend = train["label_window_spend"].to_numpy()
+    recent = train.assign(review_score=np.where(train.window_index == 2, 4.0, np.nan))
+    older = recent[recent.window_index == 3]
+    features = select_features(recent)
+    gbm = pp.GBMSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3])
+    assert "review_score" not in gbm.spec_.names and "review_score" in gbm.fit_note_
+    assert np.isfinite(gbm.predict(recent)).all()
+    linear = pp.LinearSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3])
+    assert "review_score" in linear.spec_.names and "review_score" not in (linear.fit_note_ or "")
+    # with values the column is used, and nothing is said
+    assert "review_score" in pp.GBMSpendRegressor(**kwargs(features)).fit(recent, spend).spec_.names
+
+
+def test_training_runs_when_bgnbd_fits_but_gamma_gamma_does_not():
+    data = make_frame(n=120, windows=(1, 2))
+    params = pp.PurchasingPowerParams(as_of_date="2024-06-30", horizon_days=HORIZON, label_window_days=LABEL_DAYS,
+                                      n_train_windows=2, random_seed=42)
+    frame = pp.fit_and_evaluate(data, params).to_frame()
+    test = frame[(frame.stage == "test") & (frame.model_name == pp.GBM)].iloc[0]
+    assert "Gamma-Gamma not fitted" in test.note
+    assert "not used by the GBM, no value in its training rows: btyd_expected_order_value, btyd_expected_spend" in test.note
+    assert np.isfinite(test.rmse)
+    blend = frame[(frame.stage == "test") & (frame.model_name == pp.BLEND)].iloc[0]
+    assert blend.mean_prediction == test.mean_prediction  # no expected spend to blend with

@@ -118,6 +118,11 @@ class _SpendRegressor(PurchasingPowerModel):
     def _fit_y(self, target: np.ndarray) -> np.ndarray:
         return target
 
+    def _usable_spec(self, X: pd.DataFrame, spec: FeatureSpec) -> tuple[FeatureSpec, str | None]:
+        """The features this model can learn from in ``X`` (all of them unless a subclass says
+        otherwise) and a note on those it leaves out."""
+        return spec, None
+
     def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None):
         """Fit on training rows ``X`` and their label-window spend ``y``.
 
@@ -125,17 +130,11 @@ class _SpendRegressor(PurchasingPowerModel):
         fit is shared by several candidates; fitted here when None.
         """
         y = np.asarray(y, dtype=float)
+        if len(y) < 2 or (self._needs_positive_spend and np.clip(y, 0.0, None).sum() <= 0):
+            return self._fit_constant(y, f"{self._too_little_note}: constant prediction")
         self.spec_ = self.features
         self.btyd_model_ = None
-        self.grows_by_btyd_ = False
-        self.estimator_ = None
         self.constant_ = None
-        if len(y) < 2 or (self._needs_positive_spend and np.clip(y, 0.0, None).sum() <= 0):
-            # Nothing to learn: the mean label at the horizon's scale, no BTYD growth.
-            fit_y = self._fit_y(labels.horizon_scaled_spend(y, self.label_window_days, self.horizon_days))
-            self.constant_ = float(fit_y.mean()) if len(y) else 0.0
-            self.fit_note_ = f"{self._too_little_note}: constant prediction"
-            return self
         btyd_model, self.fit_note_ = btyd_fit if btyd_fit is not None else btyd.fit(X, self.horizon_days,
                                                                                     self.random_seed)
         if btyd_model.bgnbd is not None:
@@ -143,9 +142,24 @@ class _SpendRegressor(PurchasingPowerModel):
             self.spec_ = FeatureSpec(sorted(set(self.features.numeric) | set(btyd.FEATURE_NAMES)),
                                      self.features.categorical)
             self.btyd_model_ = btyd_model
+        self.spec_, left_out = self._usable_spec(X, self.spec_)
+        if not self.spec_.names:
+            return self._fit_constant(y, join_notes(left_out, "no feature to learn from: constant prediction"))
+        self.fit_note_ = join_notes(self.fit_note_, left_out)
         target, self.grows_by_btyd_ = labels.fit_target(y, self.label_window_days, self.horizon_days,
                                                         btyd_fitted=self.btyd_model_ is not None)
         self.estimator_ = self._pipeline(self.spec_).fit(prepare_features(X, self.spec_), self._fit_y(target))
+        return self
+
+    def _fit_constant(self, y: np.ndarray, note: str):
+        """Nothing to learn: predict the mean label at the horizon's scale (no BTYD, no growth)."""
+        self.spec_ = self.features
+        self.btyd_model_ = None
+        self.grows_by_btyd_ = False
+        self.estimator_ = None
+        fit_y = self._fit_y(labels.horizon_scaled_spend(y, self.label_window_days, self.horizon_days))
+        self.constant_ = float(fit_y.mean()) if len(y) else 0.0
+        self.fit_note_ = note
         return self
 
     def _predict_with_features(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -182,6 +196,16 @@ class GBMSpendRegressor(_SpendRegressor):
 
     def _fit_y(self, target: np.ndarray) -> np.ndarray:
         return np.clip(target, 0.0, None)  # Poisson loss needs non-negative labels
+
+    def _usable_spec(self, X: pd.DataFrame, spec: FeatureSpec) -> tuple[FeatureSpec, str | None]:
+        # HistGradientBoosting cannot bin a column without a single value (it raises), e.g. a
+        # source that only exists in recent windows, or the BTYD order value when Gamma-Gamma
+        # was not fitted: the GBM leaves such columns out (the linear model imputes them).
+        empty = [name for name in spec.numeric if np.isnan(to_float(X[name])).all()]
+        if not empty:
+            return spec, None
+        usable = FeatureSpec([name for name in spec.numeric if name not in empty], spec.categorical)
+        return usable, f"not used by the GBM, no value in its training rows: {', '.join(empty)}"
 
     def _pipeline(self, spec: FeatureSpec) -> Pipeline:
         prepare, categorical_mask = ordinal_encoding(spec)
