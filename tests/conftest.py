@@ -49,3 +49,13 @@ def built_warehouse(tmp_path_factory, demo_raw) -> Path:
     warehouse = work_dir / "warehouse.duckdb"
     run_dbt(["build"], warehouse=warehouse, raw_dir=demo_raw, work_dir=work_dir)
     return warehouse
+
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (``scripts/test.sh`` runs ``-n 2 --dist loadgroup``), tests that share an
+    expensive dbt fixture run on one worker, so each shop is generated and built once."""
+    for item in items:
+        if "built_warehouse" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("built_warehouse"))
+        elif item.get_closest_marker("dbt"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

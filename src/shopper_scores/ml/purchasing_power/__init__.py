@@ -68,7 +68,7 @@ from .estimators import (
     mean_baseline,
 )
 from .labels import fit_target, grows_by_btyd, horizon_scaled_spend
-from .parameters import (
+from .params import (
     BLEND_PARAMS,
     GBM_PARAMS,
     LINEAR_PARAMS,

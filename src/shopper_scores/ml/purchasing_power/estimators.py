@@ -9,13 +9,13 @@ Candidates (:class:`PurchasingPowerModel` subclasses, what a ``model_blob`` hold
 ``y`` = the net spend over the label window of ``label_window_days`` days; how that relates to
 the horizon is :func:`~.labels.fit_target`'s decision:
 
-* :class:`GBMSpendRegressor` -- ``HistGradientBoostingRegressor`` (:data:`~.parameters.GBM_PARAMS`),
+* :class:`GBMSpendRegressor` -- ``HistGradientBoostingRegressor`` (:data:`~.params.GBM_PARAMS`),
   categoricals ordinal-encoded and handled natively, labels clipped at 0 (Poisson loss).
 * :class:`LinearSpendRegressor` -- signed ``log1p``, median imputation with indicators,
-  standardisation, one-hot categoricals, Ridge (:data:`~.parameters.LINEAR_PARAMS`); predictions
+  standardisation, one-hot categoricals, Ridge (:data:`~.params.LINEAR_PARAMS`); predictions
   clipped at 0.
 * :class:`BTYDBlendRegressor` -- a fitted GBM's prediction blended with the BG/NBD x Gamma-Gamma
-  expected spend (:data:`~.parameters.BLEND_PARAMS`; the GBM alone without a BTYD fit).
+  expected spend (:data:`~.params.BLEND_PARAMS`; the GBM alone without a BTYD fit).
 
 Both fitted candidates see the BTYD expectations (:mod:`shopper_scores.ml.btyd`, fitted on the
 training rows' features, no labels) as extra numeric columns; the fitted BTYD model travels
@@ -45,7 +45,7 @@ from .. import btyd
 from ..features import FeatureSpec, ordinal_encoding, prepare_features, to_float
 from ..training_log import join_notes
 from . import labels
-from .parameters import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, GBMParams, LinearParams
+from .params import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, GBMParams, LinearParams
 
 __all__ = [
     "LINEAR",
@@ -182,7 +182,7 @@ class _SpendRegressor(PurchasingPowerModel):
 
 
 class GBMSpendRegressor(_SpendRegressor):
-    """The GBM candidate (``params``: :class:`~.parameters.GBMParams`)."""
+    """The GBM candidate (``params``: :class:`~.params.GBMParams`)."""
 
     model_name = GBM
     _needs_positive_spend = True
@@ -218,7 +218,7 @@ class GBMSpendRegressor(_SpendRegressor):
 
 
 class LinearSpendRegressor(_SpendRegressor):
-    """The linear candidate (``params``: :class:`~.parameters.LinearParams`)."""
+    """The linear candidate (``params``: :class:`~.params.LinearParams`)."""
 
     model_name = LINEAR
     _too_little_note = "too few rows to fit the linear model"

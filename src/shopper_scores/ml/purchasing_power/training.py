@@ -29,7 +29,7 @@ from .estimators import (
     NaiveRateRegressor,
     mean_baseline,
 )
-from .parameters import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, LOWER_IS_BETTER, PurchasingPowerParams
+from .params import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, LOWER_IS_BETTER, PurchasingPowerParams
 from .protocol import Stage, plan_stages
 
 __all__ = ["METRIC_COLUMNS", "RESULT_COLUMNS", "REQUIRED_COLUMNS", "TrainingResult", "fit_and_evaluate"]
