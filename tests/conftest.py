@@ -7,7 +7,9 @@ warehouse/shopper_scores.duckdb or each other.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from pathlib import Path
 
 # One OpenMP thread per process: scikit-learn's gradient boosting otherwise spawns a thread per
@@ -35,27 +37,55 @@ def query(warehouse: Path, sql: str):
         return connection.sql(sql).df()
 
 
+def _once_per_session(tmp_path_factory, name: str, make) -> Path:
+    """``make(directory)`` run once per test session, however many pytest-xdist workers ask for
+    it (``scripts/test.sh`` runs two): the first to take the lock makes it, the others wait and
+    reuse it. The workers' temporary directories share one parent, fresh for every session."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    directory = root / f"shared_{name}"
+    with open(root / f"shared_{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / ".done").exists():
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir()
+            make(directory)
+            (directory / ".done").touch()
+    return directory
+
+
 @pytest.fixture(scope="session")
 def demo_raw(tmp_path_factory) -> Path:
-    raw_dir = tmp_path_factory.mktemp("raw_demo")
-    generate(raw_dir, n_customers=TEST_CUSTOMERS, seed=TEST_SEED)
-    return raw_dir
+    """The small demo shop's raw files (tests copy them before changing anything)."""
+    return _once_per_session(
+        tmp_path_factory, "raw_demo", lambda out: generate(out, n_customers=TEST_CUSTOMERS, seed=TEST_SEED))
 
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory, demo_raw) -> Path:
-    """The full `dbt build` (seeds, models, Python models, data tests, unit tests) on the demo shop."""
-    work_dir = tmp_path_factory.mktemp("build_demo")
-    warehouse = work_dir / "warehouse.duckdb"
-    run_dbt(["build"], warehouse=warehouse, raw_dir=demo_raw, work_dir=work_dir)
-    return warehouse
+    """The full `dbt build` (seeds, models, Python models, data tests, unit tests) on the demo shop;
+    tests only read it."""
+    work_dir = _once_per_session(
+        tmp_path_factory, "build_demo",
+        lambda out: run_dbt(["build"], warehouse=out / "warehouse.duckdb", raw_dir=demo_raw, work_dir=out))
+    return work_dir / "warehouse.duckdb"
+
+
+# The slowest test files first (each builds its own shops; measured with --durations), then the
+# other dbt tests, then the unit tests: with two workers taking a file at a time, longest first
+# lets both finish together. test_pipeline's first test builds the shared demo warehouse while
+# the other worker runs the history test, which builds its own.
+SLOW_FIRST = (
+    "test_model_metrics_history", "test_pipeline", "test_orders_only", "test_refunds_and_partial_files",
+    "test_sql_lint", "test_leakage", "test_determinism",
+)
 
 
 def pytest_collection_modifyitems(items):
-    """With pytest-xdist (``scripts/test.sh`` runs ``-n 2 --dist loadgroup``), tests that share an
-    expensive dbt fixture run on one worker, so each shop is generated and built once."""
-    for item in items:
-        if "built_warehouse" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("built_warehouse"))
-        elif item.get_closest_marker("dbt"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    def rank(item):
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in SLOW_FIRST:
+            return SLOW_FIRST.index(module)
+        return len(SLOW_FIRST) + (0 if item.get_closest_marker("dbt") else 1)
+
+    items.sort(key=rank)  # stable: the order within a file is kept

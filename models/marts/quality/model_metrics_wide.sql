@@ -49,9 +49,19 @@ pivoted as (
     group by model_name, model_version, as_of_date, split
 ),
 
+-- The column order of the wide model_metrics of earlier versions.
 final as (
     select
-        runs.*,
+        runs.model_family,
+        runs.model_name,
+        runs.model_version,
+        runs.as_of_date,
+        runs.split,
+        runs.is_champion,
+        runs.train_feature_dates,
+        runs.eval_feature_date,
+        runs.n_train,
+        runs.n_eval,
         pivoted.mae,
         pivoted.rmse,
         pivoted.r2,
@@ -65,7 +75,8 @@ final as (
         pivoted.log_loss,
         pivoted.event_rate,
         pivoted.mean_label,
-        pivoted.mean_prediction
+        pivoted.mean_prediction,
+        runs.note
     from runs
     inner join pivoted
         on
