@@ -7,24 +7,22 @@ var read here: a credit_score always matches the model_version it came from.
 import pandas as pd
 
 from shopper_scores.ml import credit
-from shopper_scores.ml.scoring import score_in_batches
+from shopper_scores.ml.scoring import final_champion, score_in_batches
 
 
 def model(dbt, session):
-    champion = dbt.ref("ml_credit_training").filter("stage = 'final' and is_champion").df()
-    if len(champion) == 0:
+    log = dbt.ref("ml_credit_training").filter("stage = 'final' and is_champion").df()
+    champion = final_champion(log, "ml_credit_training")
+    if champion is None:
         # No credit model (e.g. a shop without instalment credit): no scores.
         # ml_credit_training's note, carried into model_metrics, says why.
         scores = credit.empty_scores()
         scores["model_name"] = pd.Series(dtype="string")
         scores["model_version"] = pd.Series(dtype="string")
         return scores
-    if len(champion) > 1:
-        raise ValueError("ml_credit_training holds more than one final champion row")
-    blob = champion["model_blob"].iloc[0]
     batch_size = int(dbt.config.get("scoring_batch_rows"))
     return score_in_batches(
         dbt.ref("user_features").to_arrow_reader(batch_size),
-        lambda features: credit.score(blob, features),
-        champion.iloc[0],
+        lambda features: credit.score(champion["model_blob"], features),
+        champion,
     )

@@ -4,24 +4,20 @@ Features are streamed in Arrow batches so memory stays bounded with many custome
 """
 
 from shopper_scores.ml import purchasing_power
-from shopper_scores.ml.scoring import score_in_batches
+from shopper_scores.ml.scoring import final_champion, score_in_batches
 
 
 def model(dbt, session):
-    champion = (
-        dbt.ref("ml_purchasing_power_training")
-        .filter("stage = 'final' and is_champion")
-        .df()
-    )
-    if len(champion) != 1:
+    log = dbt.ref("ml_purchasing_power_training").filter("stage = 'final' and is_champion").df()
+    champion = final_champion(log, "ml_purchasing_power_training")
+    if champion is None:
         raise ValueError(
             "ml_purchasing_power_training holds no final champion row: "
             "see its note column for why training could not run."
         )
-    blob = champion["model_blob"].iloc[0]
     batch_size = int(dbt.config.get("scoring_batch_rows"))
     return score_in_batches(
         dbt.ref("user_features").to_arrow_reader(batch_size),
-        lambda features: purchasing_power.score(blob, features),
-        champion.iloc[0],
+        lambda features: purchasing_power.score(champion["model_blob"], features),
+        champion,
     )

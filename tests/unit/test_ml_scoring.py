@@ -1,4 +1,4 @@
-"""score_in_batches scores every batch and tags rows with the champion."""
+"""score_in_batches scores every batch and tags rows with the champion; final_champion finds it."""
 
 import pandas as pd
 import pyarrow as pa
@@ -55,3 +55,15 @@ def test_credit_scores_in_arrow_batches_equal_one_batch():
     empty = score_in_batches(pa.RecordBatchReader.from_batches(table.schema, []), lambda f: credit.score(blob, f),
                              champion)
     assert len(empty) == 0 and list(empty.columns) == [*credit.SCORE_COLUMNS, "model_name", "model_version"]
+
+
+def test_final_champion_is_the_one_row_none_or_an_error():
+    import pytest
+
+    from shopper_scores.ml.scoring import final_champion
+
+    one = pd.DataFrame({"model_name": ["m"], "model_blob": ["b"]})
+    assert final_champion(one, "t")["model_blob"] == "b"
+    assert final_champion(one.iloc[0:0], "t") is None
+    with pytest.raises(ValueError, match="t holds more than one final champion row"):
+        final_champion(pd.concat([one, one]), "t")

@@ -8,6 +8,14 @@ from typing import Callable, Iterable
 import pandas as pd
 
 
+def final_champion(training_log: pd.DataFrame, table: str) -> pd.Series | None:
+    """The final champion row of a training log (its ``stage = 'final' and is_champion`` rows),
+    or None when training produced no model; more than one is an error naming ``table``."""
+    if len(training_log) > 1:
+        raise ValueError(f"{table} holds more than one final champion row")
+    return training_log.iloc[0] if len(training_log) else None
+
+
 def score_in_batches(batches: Iterable, score_batch: Callable[[pd.DataFrame], pd.DataFrame],
                      champion: pd.Series) -> pd.DataFrame:
     """Score each batch with `score_batch` and tag every row with the champion's name and version.
