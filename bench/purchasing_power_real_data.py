@@ -130,7 +130,7 @@ def project_predictions(warehouse: Path) -> tuple[dict[str, pd.Series], pd.DataF
                          "where stage = 'final'").df()
         features = con.sql("select * from main.user_features").df()
         metrics = con.sql("select model_name, split, is_champion, mae, rmse, spearman, normalised_gini, "
-                          "top_decile_capture from main.model_metrics where model_family = 'purchasing_power' "
+                          "top_decile_capture from main.model_metrics_wide where model_family = 'purchasing_power' "
                           "and split in ('validation', 'test') order by split desc, model_name").df()
     predictions = {}
     for row in finals.itertuples():

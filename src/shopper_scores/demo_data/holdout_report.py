@@ -70,8 +70,9 @@ def comparison_table(warehouse: Path, raw_dir: Path) -> pd.DataFrame:
     metrics = _read(
         warehouse,
         """
-        -- model_metrics keeps every version ever scored; report the ones of the latest build.
-        select * from main.model_metrics
+        -- model_metrics keeps every version ever scored (model_metrics_wide: a column per metric);
+        -- report the ones of the latest build.
+        select * from main.model_metrics_wide
         where split = 'test'
             and model_version in (
                 select model_version from ml.ml_purchasing_power_training
