@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..params import as_float
+from ..params import Checked, as_float, checked
 
 __all__ = ["PD_CLIP", "ScoreScaling", "pd_to_score"]
 
@@ -23,20 +23,14 @@ PD_CLIP = 1e-6
 
 
 @dataclass(frozen=True)
-class ScoreScaling:
+class ScoreScaling(Checked):
     """``base_score`` points at good:bad odds of ``base_odds``; every ``points_to_double_odds``
     (PDO) more points double the odds. Values from the dbt vars ``credit_base_score``,
     ``credit_base_odds`` and ``credit_points_to_double_odds`` (text is accepted)."""
 
-    base_score: float
-    base_odds: float
-    points_to_double_odds: float
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "base_score", as_float("base_score", self.base_score))
-        object.__setattr__(self, "base_odds", as_float("base_odds", self.base_odds, strictly_positive=True))
-        object.__setattr__(self, "points_to_double_odds",
-                           as_float("points_to_double_odds", self.points_to_double_odds, strictly_positive=True))
+    base_score: float = checked(as_float)
+    base_odds: float = checked(as_float, strictly_positive=True)
+    points_to_double_odds: float = checked(as_float, strictly_positive=True)
 
     @property
     def factor(self) -> float:
