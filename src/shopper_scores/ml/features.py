@@ -27,6 +27,7 @@ import pickle
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "encode_blob",
     "decode_blob",
     "ordinal_encoding",
+    "hist_gbm_pipeline",
 ]
 
 NON_FEATURE_COLUMNS = frozenset(
@@ -251,3 +253,14 @@ def ordinal_encoding(spec: FeatureSpec) -> tuple[ColumnTransformer, list[bool] |
     mask = [True] * len(spec.categorical) + [False] * len(spec.numeric)
     return ColumnTransformer(transformers, remainder="drop"), (mask if spec.categorical else None)
 
+
+
+def hist_gbm_pipeline(estimator: type, spec: FeatureSpec, params, random_state: int) -> Pipeline:
+    """``prepare`` (:func:`ordinal_encoding` of ``spec``), then ``gbm``: the HistGradientBoosting
+    class ``estimator`` with the typed ``params`` (a :class:`~.params.HistGBMParams`) as keyword
+    arguments, the categoricals handled natively, and ``random_state``."""
+    prepare, categorical_mask = ordinal_encoding(spec)
+    return Pipeline([
+        ("prepare", prepare),
+        ("gbm", estimator(**params.as_dict(), categorical_features=categorical_mask, random_state=random_state)),
+    ])

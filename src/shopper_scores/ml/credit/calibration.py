@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
+from ..features import FeatureSpec
 from ..training_log import join_notes
 from .params import PlattParams
 
-__all__ = ["PlattScaling", "PlattCalibrated", "sigmoid", "smoothed_logit"]
+__all__ = ["PlattScaling", "PlattCalibrated", "CalibratedClassifier", "sigmoid", "smoothed_logit"]
 
 SINGLE_CLASS_NOTE = "calibration set has a single class: Platt calibration skipped (identity)"
 
@@ -89,3 +91,21 @@ class PlattCalibrated:
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+class CalibratedClassifier(PlattCalibrated, ClassifierMixin, BaseEstimator):
+    """Base of the credit models that learn from features (the scorecard and the challenger): the
+    parameters they share -- ``feature_spec``, their typed hyper-parameters ``params``, the
+    ``calibration`` and the ``version`` the training protocol gives them (``None`` outside it) --
+    and :attr:`feature_names`. Subclasses add their own parameters and ``decision_function``."""
+
+    def __init__(self, feature_spec: FeatureSpec, *, params, calibration: PlattParams = PlattParams(),
+                 version: str | None = None):
+        self.feature_spec = feature_spec
+        self.params = params
+        self.calibration = calibration
+        self.version = version
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.feature_spec.names)

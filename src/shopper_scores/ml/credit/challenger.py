@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..features import FeatureSpec, ordinal_encoding, prepare_features
-from .calibration import PlattCalibrated, smoothed_logit
+from ..features import FeatureSpec, hist_gbm_pipeline, prepare_features
+from .calibration import CalibratedClassifier, smoothed_logit
 from .params import GBMParams, PlattParams
 from .scaling import PD_CLIP
 
@@ -20,7 +19,7 @@ SINGLE_CLASS_NOTE = "training rows hold a single class: GBM is the smoothed base
 BASE_RATE_NOTE = "training default rate"
 
 
-class CreditGBM(PlattCalibrated, ClassifierMixin, BaseEstimator):
+class CreditGBM(CalibratedClassifier):
     """Challenger: ``HistGradientBoostingClassifier`` on the ordinal-encoded features, then the
     same Platt calibration as the scorecard. Compared in the metrics table, never champion.
 
@@ -30,15 +29,8 @@ class CreditGBM(PlattCalibrated, ClassifierMixin, BaseEstimator):
 
     def __init__(self, feature_spec: FeatureSpec, *, random_seed: int, params: GBMParams = GBMParams(),
                  calibration: PlattParams = PlattParams(), version: str | None = None):
-        self.feature_spec = feature_spec
+        super().__init__(feature_spec, params=params, calibration=calibration, version=version)
         self.random_seed = random_seed
-        self.params = params
-        self.calibration = calibration
-        self.version = version
-
-    @property
-    def feature_names(self) -> list[str]:
-        return list(self.feature_spec.names)
 
     def fit(self, X: pd.DataFrame, y) -> "CreditGBM":
         y = np.asarray(y, dtype=int)
@@ -46,17 +38,7 @@ class CreditGBM(PlattCalibrated, ClassifierMixin, BaseEstimator):
             self.pipeline_, self.constant_logit_ = None, smoothed_logit(y.astype(float))
             self.fit_note_ = SINGLE_CLASS_NOTE
             return self
-        prepare, mask = ordinal_encoding(self.feature_spec)
-        p = self.params
-        pipeline = Pipeline([
-            ("prepare", prepare),
-            ("gbm", HistGradientBoostingClassifier(
-                learning_rate=p.learning_rate, max_iter=p.max_iter, max_leaf_nodes=p.max_leaf_nodes,
-                min_samples_leaf=p.min_samples_leaf, l2_regularization=p.l2_regularization,
-                max_bins=p.max_bins, early_stopping=p.early_stopping,
-                categorical_features=mask, random_state=self.random_seed,
-            )),
-        ])
+        pipeline = hist_gbm_pipeline(HistGradientBoostingClassifier, self.feature_spec, self.params, self.random_seed)
         pipeline.fit(prepare_features(X, self.feature_spec), y)
         self.pipeline_, self.constant_logit_, self.fit_note_ = pipeline, 0.0, None
         return self

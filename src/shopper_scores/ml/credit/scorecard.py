@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from ..features import FeatureSpec, prepare_features
 from .binning import FeatureBinning
-from .calibration import PlattCalibrated, smoothed_logit
+from .calibration import CalibratedClassifier, smoothed_logit
 from .params import PlattParams, ScorecardParams
 from .scaling import ScoreScaling
 
@@ -33,7 +32,7 @@ SINGLE_CLASS_NOTE = "training rows hold a single class: scorecard is the smoothe
 NO_FEATURE_NOTE = "no feature passed the information-value and sign checks: base rate only"
 
 
-class CreditScorecard(PlattCalibrated, ClassifierMixin, BaseEstimator):
+class CreditScorecard(CalibratedClassifier):
     """WOE scorecard: binning + logistic regression (``fit``) + Platt calibration
     (``calibrate``) + the score scale it is published with (``scaling``).
 
@@ -45,17 +44,10 @@ class CreditScorecard(PlattCalibrated, ClassifierMixin, BaseEstimator):
     def __init__(self, feature_spec: FeatureSpec, *, scaling: ScoreScaling, n_bins: int = 6,
                  min_bin_share: float = 0.05, params: ScorecardParams = ScorecardParams(),
                  calibration: PlattParams = PlattParams(), version: str | None = None):
-        self.feature_spec = feature_spec
+        super().__init__(feature_spec, params=params, calibration=calibration, version=version)
         self.scaling = scaling
         self.n_bins = n_bins
         self.min_bin_share = min_bin_share
-        self.params = params
-        self.calibration = calibration
-        self.version = version
-
-    @property
-    def feature_names(self) -> list[str]:
-        return list(self.feature_spec.names)
 
     # ---- fitting
 

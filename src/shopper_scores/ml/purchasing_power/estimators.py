@@ -42,7 +42,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.utils.validation import check_is_fitted
 
 from .. import btyd
-from ..features import FeatureSpec, ordinal_encoding, prepare_features, to_float
+from ..features import FeatureSpec, hist_gbm_pipeline, prepare_features, to_float
 from ..training_log import join_notes
 from . import labels
 from .params import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, GBMParams, LinearParams
@@ -101,16 +101,19 @@ class PurchasingPowerModel(RegressorMixin, BaseEstimator):
 
 
 class _SpendRegressor(PurchasingPowerModel):
-    """Shared fit/predict of the GBM and the linear candidate; subclasses build the pipeline."""
+    """Shared parameters and fit/predict of the GBM and the linear candidate (``params``: their typed
+    hyper-parameters); subclasses build the pipeline and give ``params`` its default."""
 
     _needs_positive_spend = False
     _too_little_note = ""
 
-    def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int):
+    def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int,
+                 params):
         self.features = features
         self.horizon_days = horizon_days
         self.label_window_days = label_window_days
         self.random_seed = random_seed
+        self.params = params
 
     def _pipeline(self, spec: FeatureSpec) -> Pipeline:
         raise NotImplementedError
@@ -191,8 +194,7 @@ class GBMSpendRegressor(_SpendRegressor):
     def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int,
                  params: GBMParams = GBM_PARAMS):
         super().__init__(features=features, horizon_days=horizon_days, label_window_days=label_window_days,
-                         random_seed=random_seed)
-        self.params = params
+                         random_seed=random_seed, params=params)
 
     def _fit_y(self, target: np.ndarray) -> np.ndarray:
         return np.clip(target, 0.0, None)  # Poisson loss needs non-negative labels
@@ -208,13 +210,7 @@ class GBMSpendRegressor(_SpendRegressor):
         return usable, f"not used by the GBM, no value in its training rows: {', '.join(empty)}"
 
     def _pipeline(self, spec: FeatureSpec) -> Pipeline:
-        prepare, categorical_mask = ordinal_encoding(spec)
-        return Pipeline([
-            ("prepare", prepare),
-            ("gbm", HistGradientBoostingRegressor(
-                **self.params.as_dict(), categorical_features=categorical_mask, random_state=self.random_seed,
-            )),
-        ])
+        return hist_gbm_pipeline(HistGradientBoostingRegressor, spec, self.params, self.random_seed)
 
 
 class LinearSpendRegressor(_SpendRegressor):
@@ -226,8 +222,7 @@ class LinearSpendRegressor(_SpendRegressor):
     def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int,
                  params: LinearParams = LINEAR_PARAMS):
         super().__init__(features=features, horizon_days=horizon_days, label_window_days=label_window_days,
-                         random_seed=random_seed)
-        self.params = params
+                         random_seed=random_seed, params=params)
 
     def _pipeline(self, spec: FeatureSpec) -> Pipeline:
         transformers = []
