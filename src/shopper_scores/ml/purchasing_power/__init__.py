@@ -51,22 +51,8 @@ monitoring only.
 
 from __future__ import annotations
 
-from .estimators import (
-    BASELINES,
-    BLEND,
-    CANDIDATES,
-    GBM,
-    LINEAR,
-    MEAN,
-    NAIVE,
-    BTYDBlendRegressor,
-    GBMSpendRegressor,
-    LinearSpendRegressor,
-    MissingColumnsError,
-    NaiveRateRegressor,
-    PurchasingPowerModel,
-    mean_baseline,
-)
+from . import estimators
+from .estimators import *  # noqa: F403 -- the model names and estimators, as listed in estimators.__all__
 from .labels import fit_target, grows_by_btyd, horizon_scaled_spend
 from .params import (
     BLEND_PARAMS,
@@ -83,8 +69,8 @@ from .scoring import load_model, score
 from .training import METRIC_COLUMNS, REQUIRED_COLUMNS, RESULT_COLUMNS, TrainingResult, fit_and_evaluate
 
 __all__ = [
-    # model names
-    "LINEAR", "GBM", "BLEND", "NAIVE", "MEAN", "CANDIDATES", "BASELINES",
+    # model names and estimators
+    *estimators.__all__,
     # parameters
     "PurchasingPowerParams", "GBMParams", "LinearParams", "BlendParams",
     "GBM_PARAMS", "LINEAR_PARAMS", "BLEND_PARAMS", "SELECTION_METRICS",
@@ -92,9 +78,6 @@ __all__ = [
     "horizon_scaled_spend", "fit_target", "grows_by_btyd",
     # protocol
     "LABEL_ROLES", "Stage", "StagePlan", "plan_stages",
-    # estimators
-    "PurchasingPowerModel", "GBMSpendRegressor", "LinearSpendRegressor", "BTYDBlendRegressor",
-    "NaiveRateRegressor", "mean_baseline", "MissingColumnsError",
     # training and scoring
     "METRIC_COLUMNS", "RESULT_COLUMNS", "REQUIRED_COLUMNS", "TrainingResult", "fit_and_evaluate",
     "load_model", "score",
