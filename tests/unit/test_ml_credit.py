@@ -10,6 +10,8 @@ import pytest
 
 from shopper_scores.ml import credit
 
+from .conftest import row
+
 PARAMS = credit.CreditParams(as_of_date="2024-06-30", random_seed=42, n_bins=6, min_bin_share=0.05,
                              scaling=credit.ScoreScaling(base_score=600, base_odds=50, points_to_double_odds=20))
 FEATURES = {"income", "utilisation", "late_payments", "region", "city_tier"}
@@ -56,19 +58,8 @@ def result(accounts):
 
 
 @pytest.fixture(scope="module")
-def frame(result):
-    return result.to_frame()
-
-
-@pytest.fixture(scope="module")
 def scored(result, accounts):
     return credit.score(result.model_blob, accounts)
-
-
-def row(frame, model, stage):
-    rows = frame[(frame.model_name == model) & (frame.stage == stage)]
-    assert len(rows) == 1
-    return rows.iloc[0]
 
 
 # --------------------------------------------------------------------------- table

@@ -9,6 +9,8 @@ import pytest
 
 from shopper_scores.ml import purchasing_power as pp
 
+from .conftest import row
+
 AS_OF = dt.date(2024, 6, 30)
 HORIZON = 90
 PARAMS = pp.PurchasingPowerParams(as_of_date="2024-06-30", horizon_days=HORIZON, label_window_days=HORIZON,
@@ -59,17 +61,6 @@ def training():
 @pytest.fixture(scope="module")
 def result(training):
     return pp.fit_and_evaluate(training, PARAMS)
-
-
-@pytest.fixture(scope="module")
-def frame(result):
-    return result.to_frame()
-
-
-def row(frame, model, stage):
-    rows = frame[(frame.model_name == model) & (frame.stage == stage)]
-    assert len(rows) == 1
-    return rows.iloc[0]
 
 
 # --------------------------------------------------------------------------- table shape
