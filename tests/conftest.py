@@ -20,6 +20,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import duckdb  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from shopper_scores.dbt_runner import PROJECT_DIR, run_dbt  # noqa: E402,F401  (re-exported)
@@ -35,6 +36,26 @@ def query(warehouse: Path, sql: str):
     """Read-only query returning a pandas frame (a reader never blocks the next build)."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.sql(sql).df()
+
+
+def new_shop(tmp_path_factory, name: str) -> tuple[Path, Path]:
+    """A fresh work directory for a test's own shop and the empty ``raw`` folder in it."""
+    work_dir = tmp_path_factory.mktemp(name)
+    raw = work_dir / "raw"
+    raw.mkdir()
+    return work_dir, raw
+
+
+def read_demo(demo_raw: Path, table: str) -> pd.DataFrame:
+    """A raw table of the demo shop, with nullable dtypes (as a test changes it before writing it)."""
+    return pd.read_parquet(demo_raw / f"{table}.parquet", dtype_backend="numpy_nullable")
+
+
+def build_shop(raw: Path, work_dir: Path) -> Path:
+    """`dbt build` of the raw files in ``raw`` into ``work_dir``'s own warehouse (returned)."""
+    warehouse = work_dir / "warehouse.duckdb"
+    run_dbt(["build"], warehouse=warehouse, raw_dir=raw, work_dir=work_dir)
+    return warehouse
 
 
 def _once_per_session(tmp_path_factory, name: str, make) -> Path:

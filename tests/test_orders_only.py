@@ -3,28 +3,23 @@ scores; absent tables give empty features, not a crash; a missing orders file is
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from shopper_scores.dbt_runner import DbtRunError
 
-from .conftest import query, run_dbt
+from .conftest import build_shop, new_shop, query, read_demo, run_dbt
 
 pytestmark = pytest.mark.dbt
 
 
 @pytest.fixture(scope="module")
 def orders_only(tmp_path_factory, demo_raw):
-    work_dir = tmp_path_factory.mktemp("orders_only")
-    raw = work_dir / "raw"
-    raw.mkdir()
-    orders = pd.read_parquet(demo_raw / "orders.parquet", dtype_backend="numpy_nullable")
+    work_dir, raw = new_shop(tmp_path_factory, "orders_only")
+    orders = read_demo(demo_raw, "orders")
     # As many exports do: integer customer ids written as floats (10 -> 10.0).
     orders["customer_id"] = orders["customer_id"].astype("float64")
     orders.to_parquet(raw / "orders.parquet", index=False)
-    warehouse = work_dir / "warehouse.duckdb"
-    run_dbt(["build"], warehouse=warehouse, raw_dir=raw, work_dir=work_dir)
-    return warehouse
+    return build_shop(raw, work_dir)
 
 
 def test_orders_only_shop_gets_purchasing_power_scores(orders_only):

@@ -8,7 +8,7 @@ import pytest
 
 from shopper_scores.dbt_runner import DbtRunError
 
-from .conftest import query, run_dbt
+from .conftest import build_shop, new_shop, query, read_demo, run_dbt
 
 pytestmark = pytest.mark.dbt
 
@@ -28,16 +28,14 @@ REFUND_OUTCOME = {
 
 @pytest.fixture(scope="module")
 def partial_shop(tmp_path_factory, demo_raw):
-    work_dir = tmp_path_factory.mktemp("partial_shop")
-    raw = work_dir / "raw"
-    raw.mkdir()
-    orders = pd.read_parquet(demo_raw / "orders.parquet", dtype_backend="numpy_nullable")
+    work_dir, raw = new_shop(tmp_path_factory, "partial_shop")
+    orders = read_demo(demo_raw, "orders")
     # The required columns and the refund/cancellation ones, plus one the layout does not
     # document (ignored); payment, shipping and discount columns are absent.
     slim = orders[["order_id", "customer_id", "ordered_at", "order_amount", "cancelled_at", "returned_at",
                    "refund_amount"]].assign(internal_note="x")
     slim.to_parquet(raw / "orders.parquet", index=False)
-    customers = pd.read_parquet(demo_raw / "customers.parquet", dtype_backend="numpy_nullable")
+    customers = read_demo(demo_raw, "customers")
     customers[["customer_id", "region"]].to_parquet(raw / "customers.parquet", index=False)
     extracted_at = pd.read_parquet(demo_raw / "extraction_manifest.parquet")["extracted_at"].iloc[0]
     pd.DataFrame({"extracted_at": [extracted_at]}).to_parquet(raw / "extraction_manifest.parquet", index=False)
@@ -61,9 +59,7 @@ def partial_shop(tmp_path_factory, demo_raw):
     # r7 repeats r1's key: the earlier version is kept.
     refunds.loc[refunds["refund_id"] == "r7", "refund_id"] = "r1"
     refunds.to_parquet(raw / "refunds.parquet", index=False)
-    warehouse = work_dir / "warehouse.duckdb"
-    run_dbt(["build"], warehouse=warehouse, raw_dir=raw, work_dir=work_dir)
-    return warehouse, customer
+    return build_shop(raw, work_dir), customer
 
 
 def test_refund_documents_are_cleaned_or_quarantined_with_a_reason(partial_shop):
