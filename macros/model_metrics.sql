@@ -6,6 +6,8 @@
 {%- endmacro %}
 
 {% macro default__nan_to_null(expression) -%}
+    {#- For engines where NaN differs from itself; those that order NaN as equal to itself
+        (DuckDB, PostgreSQL) need a dispatch of their own, like duckdb__nan_to_null. -#}
     case when {{ expression }} <> {{ expression }} then null else {{ expression }} end
 {%- endmacro %}
 
@@ -29,10 +31,17 @@
 {% macro migrate_wide_model_metrics() -%}
     {#- Runs before every run/build (on-run-start). model_metrics was one wide row per
         (model, version, date, split) up to project version 0.1; it is now long (one row per
-        metric). A wide table found in place is renamed to model_metrics_wide_legacy, so the
-        next build of model_metrics starts the long table with its rows: history is migrated,
-        not dropped. The legacy table stays as a backup; delete it by hand once checked. -#}
-    {%- if execute and flags.WHICH in ('run', 'build') -%}
+        metric). When model_metrics is selected and a wide table is found in its place, that table
+        is renamed to model_metrics_wide_legacy, so the build of model_metrics starts the long
+        table with its rows: history is migrated, not dropped (a --full-refresh build drops it, as
+        full refreshes drop history). The legacy table stays as a backup; delete it once checked. -#}
+    {%- set wide_columns = [
+        'model_family', 'model_name', 'model_version', 'as_of_date', 'split', 'is_champion',
+        'train_feature_dates', 'eval_feature_date', 'n_train', 'n_eval', 'mae', 'rmse', 'r2',
+        'spearman', 'normalised_gini', 'top_decile_capture', 'auc', 'ks', 'gini', 'brier',
+        'log_loss', 'event_rate', 'mean_label', 'mean_prediction', 'note'] -%}
+    {%- if execute and flags.WHICH in ('run', 'build')
+          and 'model.shopper_scores.model_metrics' in selected_resources -%}
         {%- set current = adapter.get_relation(database=target.database, schema=target.schema,
                                                identifier='model_metrics') -%}
         {%- if current is not none -%}
@@ -40,6 +49,12 @@
                               | map('lower') | list -%}
             {%- if 'metric_name' not in columns -%}
                 {%- set legacy = current.incorporate(path={'identifier': 'model_metrics_wide_legacy'}) -%}
+                {%- if columns != wide_columns -%}
+                    {{ exceptions.raise_compiler_error(
+                        "shopper_scores: " ~ current ~ " is neither the long model_metrics nor the wide "
+                        ~ "layout of earlier versions (" ~ wide_columns | join(', ') ~ "); it has: "
+                        ~ columns | join(', ') ~ ". Move it away before building.") }}
+                {%- endif -%}
                 {%- if legacy_wide_model_metrics_relation() is not none -%}
                     {{ exceptions.raise_compiler_error(
                         "shopper_scores: both a wide model_metrics and " ~ legacy

@@ -15,8 +15,8 @@ from pathlib import Path
 # One OpenMP thread per process: scikit-learn's gradient boosting otherwise spawns a thread per
 # core in every process (pytest and each dbt build's two Python-model threads), oversubscribing
 # a 2-core machine several times over (a test went 88 s -> 20 s). Set before scikit-learn is
-# imported; dbt subprocesses inherit it. Results do not depend on the thread count (histogram
-# sums run per feature), which test_determinism's identical rebuilds and the benchmarks confirm.
+# imported; dbt subprocesses inherit it. Results do not depend on the thread count
+# (tests/unit/test_thread_count.py fits both gradient boostings with one and two threads).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import duckdb  # noqa: E402
@@ -65,12 +65,20 @@ def _once_per_session(tmp_path_factory, name: str, make) -> Path:
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     directory = root / f"shared_{name}"
+    failed = root / f"shared_{name}.failed"
     with open(root / f"shared_{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if failed.exists():  # another worker tried and failed: say so at once, do not retry
+            pytest.fail(f"the shared {name} could not be made (see the first failure):\n"
+                        + failed.read_text()[-3000:], pytrace=False)
         if not (directory / ".done").exists():
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir()
-            make(directory)
+            try:
+                make(directory)
+            except BaseException as error:
+                failed.write_text(str(error))
+                raise
             (directory / ".done").touch()
     return directory
 

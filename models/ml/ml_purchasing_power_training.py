@@ -16,4 +16,5 @@ def model(dbt, session):
         dbt.ref("int_scoring_context").df(), random_seed=random_seed,
     )
     training = dbt.ref("int_purchasing_power_training_set").df()
-    return purchasing_power.fit_and_evaluate(training, params).to_frame()
+    cutoffs = dbt.ref("int_feature_cutoffs").df()
+    return purchasing_power.fit_and_evaluate(training, params, cutoffs).to_frame()

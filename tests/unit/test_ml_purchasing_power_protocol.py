@@ -59,8 +59,11 @@ def test_no_stage_fits_on_its_evaluation_window_or_later_whatever_windows_exist(
             assert list(plan.final.train_windows) == recent
 
 
+CUTOFFS = roles(1, 2, 3, 4)  # every cut-off int_feature_cutoffs lists (K = 2), rows or not
+
+
 def test_single_window():
-    plan = plan_stages(roles(1), 2)
+    plan = plan_stages(roles(1), 2, CUTOFFS)
     assert plan.validation == Stage("validation", (), None, "skipped: evaluation window 2 is not available")
     assert plan.test == Stage("test", (), None, "skipped: no training window among 2..3 (evaluation window 1)")
     assert plan.final == Stage("final", (1,), None, "short history: refit on window(s) 1 of 1..2")
@@ -75,16 +78,20 @@ def test_two_windows():
 
 
 def test_missing_recent_window():
-    plan = plan_stages(roles(2, 3), 2)
+    plan = plan_stages(roles(2, 3), 2, CUTOFFS)
     assert plan.test == Stage("test", (), None, "skipped: evaluation window 1 is not available")
     assert plan.validation == Stage("validation", (3,), 2, "short history: trained on window(s) 3 of 3..4")
     assert plan.final == Stage("final", (2,), None, "short history: refit on window(s) 2 of 1..2")
 
 
 def test_only_old_windows():
+    plan = plan_stages(roles(4, 5), 2, roles(1, 2, 3, 4, 5))
+    assert plan.validation.skipped and plan.validation.note == "skipped: evaluation window 2 is not available"
+    assert plan.test.skipped and plan.test.note == "skipped: evaluation window 1 is not available"
+    # Without the cut-off list the note names the role: the index is never guessed from another window.
     plan = plan_stages(roles(4, 5), 2)
-    assert plan.validation.skipped and plan.validation.note == "skipped: evaluation window (validation) is not available"
-    assert plan.test.skipped and plan.test.note == "skipped: evaluation window (test) is not available"
+    assert plan.validation.note == "skipped: evaluation window (validation) is not available"
+    assert plan.test.note == "skipped: evaluation window (test) is not available"
     assert plan.final == Stage("final", (4, 5), None,
                                "no window among 1..2: refit on the most recent available window(s) 4,5")
 

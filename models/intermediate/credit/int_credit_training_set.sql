@@ -24,11 +24,7 @@ matured as (
 ),
 
 latest as (
-    select
-        max(matured.opened_date) as latest_matured_opening,
-        max(context.credit_cohort_days) as cohort_days
-    from matured
-    cross join context
+    select max(opened_date) as latest_matured_opening from matured
 ),
 
 split as (
@@ -37,16 +33,17 @@ split as (
         case
             when
                 matured.opened_date
-                > {{ dbt.dateadd('day', '-1 * latest.cohort_days', 'latest.latest_matured_opening') }}
+                > {{ dbt.dateadd('day', '-1 * context.credit_cohort_days', 'latest.latest_matured_opening') }}
                 then 'test'
             when
                 matured.opened_date
-                > {{ dbt.dateadd('day', '-2 * latest.cohort_days', 'latest.latest_matured_opening') }}
+                > {{ dbt.dateadd('day', '-2 * context.credit_cohort_days', 'latest.latest_matured_opening') }}
                 then 'validation'
             else 'train'
         end as split
     from matured
     cross join latest
+    cross join context
 ),
 
 final as (

@@ -1,11 +1,13 @@
 -- Quality of every model version in long form: one row per (model_name, model_version,
 -- as_of_date, split, metric_name). A new metric is a new row of seed model_metric_definitions,
 -- never a new column, so the history survives every later metric. Incremental: later runs add
--- rows (a rerun of the same version replaces its own rows); only --full-refresh wipes history.
--- A wide table of an earlier version is migrated once (macro migrate_wide_model_metrics).
+-- rows (a rerun of the same model version and date replaces all its rows, whatever metrics it
+-- has now); only --full-refresh wipes history.
+-- A wide table of an earlier version is migrated once (macro migrate_wide_model_metrics). The
+-- incremental key is the run, not the metric: delete+insert replaces every row of a rerun.
 {{ config(
     materialized='incremental',
-    unique_key=['model_name', 'model_version', 'as_of_date', 'split', 'metric_name'],
+    unique_key=['model_name', 'model_version', 'as_of_date', 'split'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
@@ -102,7 +104,8 @@ runs as (
 ),
 {%- if migrate_legacy %}
 
--- The history of the wide table of an earlier version, except the rows this run replaces.
+-- The history of the wide table of an earlier version, except the rows this run replaces. Its
+-- columns are those of runs, in order (migrate_wide_model_metrics checked them).
 history as (
     select * from runs
     union all

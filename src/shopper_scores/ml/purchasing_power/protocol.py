@@ -94,21 +94,19 @@ def _window_of(role: str, windows: dict[int, str]) -> int | None:
     return next((w for w, r in windows.items() if r == role), None)
 
 
-def _absent_window(role: str, windows: dict[int, str]) -> str:
-    """How a note names an evaluation window without rows: by its index when the other evaluation
-    window fixes it (the validation window is the one just older than the test window), else by
-    its role."""
-    if role == VALIDATION and (test := _window_of(TEST, windows)) is not None:
-        return str(test + 1)
-    if role == TEST and (validation := _window_of(VALIDATION, windows)) is not None:
-        return str(validation - 1)
-    return f"({role})"
+def _absent_window(role: str, cutoff_roles: Mapping[int, str] | None) -> str:
+    """How a note names an evaluation window without training rows: by its index in the cut-off
+    list (``int_feature_cutoffs``) when given, else by its role -- never by index arithmetic."""
+    index = next((w for w, r in (cutoff_roles or {}).items() if r == role), None)
+    return f"({role})" if index is None else str(int(index))
 
 
-def _evaluation_stage(name: str, role: str, windows: dict[int, str], k: int) -> Stage:
+def _evaluation_stage(name: str, role: str, windows: dict[int, str], k: int,
+                      cutoff_roles: Mapping[int, str] | None) -> Stage:
     eval_window = _window_of(role, windows)
     if eval_window is None:
-        return Stage(name, (), None, f"skipped: evaluation window {_absent_window(role, windows)} is not available")
+        return Stage(name, (), None,
+                     f"skipped: evaluation window {_absent_window(role, cutoff_roles)} is not available")
     wanted = range(eval_window + 1, eval_window + 1 + k)
     train = tuple(w for w in wanted if w in windows)
     if not train:
@@ -132,10 +130,12 @@ def _final_stage(windows: dict[int, str], k: int) -> Stage:
     return Stage("final", train, None, note)
 
 
-def plan_stages(windows: Mapping[int, str], n_train_windows: int) -> StagePlan:
+def plan_stages(windows: Mapping[int, str], n_train_windows: int,
+                cutoff_roles: Mapping[int, str] | None = None) -> StagePlan:
     """The stage plan for the label windows holding training rows (``window_index`` ->
-    ``cutoff_role``) with K = ``n_train_windows``. Raises ``ValueError`` on no windows, invalid
-    or out-of-order roles, or K < 1."""
+    ``cutoff_role``) with K = ``n_train_windows``. ``cutoff_roles``: every cut-off's role as
+    ``int_feature_cutoffs`` lists them, rows or not (only used to name an evaluation window that
+    holds no rows). Raises ``ValueError`` on no windows, invalid or out-of-order roles, or K < 1."""
     if int(n_train_windows) != n_train_windows or n_train_windows < 1:
         raise ValueError(f"purchasing power: n_train_windows must be an integer >= 1, got {n_train_windows!r}")
     k = int(n_train_windows)
@@ -143,7 +143,7 @@ def plan_stages(windows: Mapping[int, str], n_train_windows: int) -> StagePlan:
     if not checked:
         raise ValueError("purchasing power: no label windows to plan stages on")
     return StagePlan(
-        validation=_evaluation_stage("validation", VALIDATION, checked, k),
-        test=_evaluation_stage("test", TEST, checked, k),
+        validation=_evaluation_stage("validation", VALIDATION, checked, k, cutoff_roles),
+        test=_evaluation_stage("test", TEST, checked, k, cutoff_roles),
         final=_final_stage(checked, k),
     )

@@ -214,13 +214,16 @@ class _Run:
                 self.result.model_blob = row["model_blob"]
 
 
-def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams) -> TrainingResult:
+def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
+                     cutoffs: pd.DataFrame | None = None) -> TrainingResult:
     """Fit, choose, test and refit the purchasing-power models (see the package docstring).
 
     ``training``: one row per (customer, label window) with ``window_index``, ``cutoff_role``,
     ``label_window_spend`` (net spend over the label window), ``feature_date`` and the features
-    (``label_window_days``, when present, must be ``params.label_window_days``). Raises
-    ``ValueError`` when there is no labelled training data.
+    (``label_window_days``, when present, must be ``params.label_window_days``). ``cutoffs``:
+    ``int_feature_cutoffs`` (``window_index``, ``cutoff_role``), so that a note can name an
+    evaluation window without rows by its index. Raises ``ValueError`` when there is no labelled
+    training data.
     """
     if not isinstance(params, PurchasingPowerParams):
         raise TypeError(f"params must be a PurchasingPowerParams (see PurchasingPowerParams.from_dbt), "
@@ -229,7 +232,8 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams) -> T
     spec = select_features(data)
     if not spec.names:
         raise ValueError("purchasing power: the training frame has no feature columns")
-    plan = plan_stages(_window_roles(data), params.n_train_windows)
+    cutoff_roles = None if cutoffs is None else dict(zip(cutoffs["window_index"].astype(int), cutoffs["cutoff_role"]))
+    plan = plan_stages(_window_roles(data), params.n_train_windows, cutoff_roles)
     run = _Run(data, spec, params)
     metric = params.selection_metric
 
