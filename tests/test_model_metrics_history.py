@@ -46,6 +46,9 @@ def test_model_metrics_keep_history_across_runs(tmp_path, demo_raw):
         connection.register("legacy_frame", legacy)
         connection.execute("drop table main.model_metrics")
         connection.execute("create table main.model_metrics as select * from legacy_frame")
+    # A run that does not select model_metrics leaves the wide table where it is.
+    run_dbt(["run", "--select", "int_scoring_context"], warehouse=warehouse, raw_dir=demo_raw, work_dir=tmp_path)
+    assert "metric_name" not in query(warehouse, "select * from main.model_metrics limit 0").columns
     run_dbt(["run", "--select", "model_metrics", "model_metrics_wide"], warehouse=warehouse,
             raw_dir=demo_raw, work_dir=tmp_path)
     migrated = query(warehouse, "select * from main.model_metrics")
