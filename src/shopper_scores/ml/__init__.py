@@ -21,6 +21,7 @@ this package; it is kept in the data for fairness monitoring only.
 # import lock, finishes the import in one thread before any other thread gets past this package.
 import scipy.stats  # noqa: E402,F401
 import sklearn.compose  # noqa: E402,F401
+import sklearn.dummy  # noqa: E402,F401
 import sklearn.ensemble  # noqa: E402,F401
 import sklearn.impute  # noqa: E402,F401
 import sklearn.linear_model  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.validation import check_is_fitted
 
@@ -52,21 +53,25 @@ class CreditGBM(CalibratedClassifier):
 
 
 class BaseRateClassifier(ClassifierMixin, BaseEstimator):
-    """Baseline: the training default rate for every row (``DummyClassifier(strategy="prior")``
-    with the rate clipped to [1e-6, 1 - 1e-6], so that a single-class training set still gives
-    two finite columns). Not calibrated."""
+    """Baseline: the training default rate for every row -- scikit-learn's
+    ``DummyClassifier(strategy="prior")``, its rate clipped to [1e-6, 1 - 1e-6] so that a
+    single-class training set still gives two finite columns. Not calibrated.
 
-    classes_ = np.array([0, 1])
+    Fitted: ``dummy_``, ``rate_``, ``classes_`` (always 0, 1), ``fit_note_``,
+    ``calibration_note_`` (None: never calibrated)."""
 
     def __init__(self, version: str | None = None):
         self.version = version
 
     def fit(self, X, y) -> "BaseRateClassifier":
-        self.rate_ = float(np.clip(np.asarray(y, dtype=float).mean(), PD_CLIP, 1 - PD_CLIP))
+        y = np.asarray(y, dtype=int)
+        self.dummy_ = DummyClassifier(strategy="prior").fit(np.zeros((len(y), 1)), y)
+        prior = dict(zip(self.dummy_.classes_.tolist(), self.dummy_.class_prior_))
+        self.rate_ = float(np.clip(prior.get(1, 0.0), PD_CLIP, 1 - PD_CLIP))
+        self.classes_ = np.array([0, 1])
         self.fit_note_ = BASE_RATE_NOTE
+        self.calibration_note_ = None
         return self
-
-    calibration_note_ = None  # never calibrated
 
     @property
     def note_(self) -> str | None:
@@ -78,4 +83,5 @@ class BaseRateClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "rate_")
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
