@@ -49,7 +49,7 @@ class TrainingResult(TrainingLog):
     metric_columns: ClassVar[list[str]] = METRIC_COLUMNS
 
 
-def _check_params(params) -> CreditParams:
+def _require_credit_params(params) -> CreditParams:
     if not isinstance(params, CreditParams):
         raise TypeError(f"credit: params must be a CreditParams, got {type(params).__name__}")
     return params
@@ -126,7 +126,7 @@ def fit_model(name: str, frame: pd.DataFrame, params: CreditParams, calibration:
     """
     if name not in (SCORECARD, GBM):
         raise ValueError(f"credit: unknown model {name!r}; expected one of {sorted((SCORECARD, GBM))}")
-    params = _check_params(params)
+    params = _require_credit_params(params)
     data = _labelled(frame)
     spec = _features(data, params)
     calib = data if calibration is None else _labelled(calibration)
@@ -153,7 +153,7 @@ def _rows(parts: dict[str, pd.DataFrame], splits: tuple[str, ...]) -> pd.DataFra
 def no_model_result(params: CreditParams, reason: str) -> TrainingResult:
     """A training log with a single, non-champion 'final' row whose note says why there is no
     model (e.g. a shop without instalment credit). Scoring then yields no credit scores."""
-    params = _check_params(params)
+    params = _require_credit_params(params)
     result = TrainingResult(as_of_date=params.as_of_date, feature_names=[])
     result.add_row(CHAMPION, model_version(CHAMPION, version_params(CHAMPION, params), [], "none"), "final",
                    is_champion=False, note=reason)
@@ -163,7 +163,7 @@ def no_model_result(params: CreditParams, reason: str) -> TrainingResult:
 def fit_and_evaluate(training: pd.DataFrame, params: CreditParams) -> TrainingResult:
     """Fit, calibrate, evaluate and refit the credit models by the plan of
     :func:`~.protocol.plan_stages` (see :mod:`.protocol`)."""
-    params = _check_params(params)
+    params = _require_credit_params(params)
     if training is None or len(training) == 0:
         return no_model_result(params, NO_ACCOUNTS)
     for col in ("split", "is_default", "feature_date"):
