@@ -29,6 +29,8 @@ Baselines (metrics only, never champions) are horizon regressors fitted on the H
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
@@ -100,7 +102,7 @@ class PurchasingPowerModel(RegressorMixin, BaseEstimator):
         return self.spec_
 
 
-class _SpendRegressor(PurchasingPowerModel):
+class _SpendRegressor(PurchasingPowerModel, ABC):
     """Shared parameters and fit/predict of the GBM and the linear candidate (``params``: their typed
     hyper-parameters); subclasses build the pipeline and give ``params`` its default."""
 
@@ -115,8 +117,9 @@ class _SpendRegressor(PurchasingPowerModel):
         self.random_seed = random_seed
         self.params = params
 
+    @abstractmethod
     def _pipeline(self, spec: FeatureSpec) -> Pipeline:
-        raise NotImplementedError
+        """The unfitted pipeline of this candidate on the features ``spec``."""
 
     def _fit_y(self, target: np.ndarray) -> np.ndarray:
         return target
