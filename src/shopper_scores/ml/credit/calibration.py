@@ -84,10 +84,15 @@ class PlattCalibrated:
         """What the fit and the calibration had to say (e.g. a single-class fallback)."""
         return join_notes(getattr(self, "fit_note_", None), self.calibration_note_)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def proba_from_logit(self, z) -> np.ndarray:
+        """Calibrated probabilities (n x 2) from uncalibrated log-odds ``z``: the one calibrated
+        prediction step, shared by :meth:`predict_proba` and batch scoring."""
         a, b = self.platt_
-        p = sigmoid(a + b * self.decision_function(X))
+        p = sigmoid(a + b * np.asarray(z, dtype=float))
         return np.column_stack([1.0 - p, p])
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.proba_from_logit(self.decision_function(X))
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]

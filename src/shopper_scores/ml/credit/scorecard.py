@@ -102,10 +102,13 @@ class CreditScorecard(CalibratedClassifier):
             return np.zeros((bins.shape[0], 0))
         return np.column_stack([b.woe_[bins[:, j]] for j, b in enumerate(self.binnings_)])
 
+    def logit_from_bins(self, bins: np.ndarray) -> np.ndarray:
+        """Uncalibrated log-odds of default of rows binned by :meth:`bin_indices`."""
+        return self.intercept_ + self._woe(bins) @ self.coef_
+
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated log-odds of default."""
-        bins = self.bin_indices(X)
-        return self.intercept_ + self._woe(bins) @ self.coef_
+        return self.logit_from_bins(self.bin_indices(X))
 
     # ---- explanation
 

@@ -34,8 +34,9 @@ def score(model_blob: str, features: pd.DataFrame) -> pd.DataFrame:
     if "customer_id" not in features.columns:
         raise KeyError("features must contain customer_id")
     card = load_scorecard(model_blob)
-    probability = card.predict_proba(features)[:, 1]
-    codes = card.reason_codes(card.bin_indices(features))
+    bins = card.bin_indices(features)  # once: the probability and the reason codes both read them
+    probability = card.proba_from_logit(card.logit_from_bins(bins))[:, 1]
+    codes = card.reason_codes(bins)
     out = pd.DataFrame({
         "customer_id": features["customer_id"].to_numpy(),
         "probability_of_default": probability.astype(float),

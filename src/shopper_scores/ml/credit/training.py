@@ -170,8 +170,6 @@ def fit_and_evaluate(training: pd.DataFrame, params: CreditParams) -> TrainingRe
         if col not in training.columns:
             raise ValueError(f"credit: training frame lacks required column {col!r}")
     data = _labelled(training)
-    if len(data) == 0:
-        raise ValueError("credit: no training rows with a known default outcome -- nothing to fit on")
     split = data["split"].astype(object).where(data["split"].notna(), None)
     unknown = sorted({str(s) for s in split if s not in SPLITS})
     if unknown:

@@ -189,6 +189,7 @@ class _Run:
             train, eval_frame = self.rows_of(stage.train_windows), self.rows_of([stage.eval_window])
             fitted = _fit_models(train, self.spec, self.params)
         scores = {}
+        actual = None if eval_frame is None else self.horizon_label(eval_frame)
         for name in (*CANDIDATES, *BASELINES):
             if train is None:
                 self.add_row(name, stage.name, None, None, stage.note)
@@ -196,7 +197,7 @@ class _Run:
             model, model_note = fitted[name]
             row = self.add_row(name, stage.name, train, eval_frame, join_notes(stage.note, model_note))
             if model is not None:
-                scores[name] = regression_metrics(self.horizon_label(eval_frame), model.predict(eval_frame))
+                scores[name] = regression_metrics(actual, model.predict(eval_frame))
                 self.result.record_metrics(row, scores[name])
         return scores
 
