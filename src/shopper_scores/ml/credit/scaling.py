@@ -21,7 +21,6 @@ __all__ = ["PD_CLIP", "ScoreScaling", "pd_to_score"]
 
 PD_CLIP = 1e-6
 
-
 @dataclass(frozen=True)
 class ScoreScaling(Checked):
     """``base_score`` points at good:bad odds of ``base_odds``; every ``points_to_double_odds``
@@ -36,11 +35,6 @@ class ScoreScaling(Checked):
     def factor(self) -> float:
         """Points per unit of log-odds: ``points_to_double_odds / ln 2``."""
         return self.points_to_double_odds / math.log(2.0)
-
-    def as_dict(self) -> dict:
-        return {"base_score": self.base_score, "base_odds": self.base_odds,
-                "points_to_double_odds": self.points_to_double_odds}
-
 
 def pd_to_score(probability_of_default, scaling: ScoreScaling) -> np.ndarray:
     """Credit score (int64) from probabilities of default; higher score = lower risk."""

@@ -12,7 +12,7 @@ protected attribute and never a feature. No labelled rows at all raise ``ValueEr
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import ClassVar
 
 import pandas as pd
@@ -73,10 +73,10 @@ def version_params(name: str, params: CreditParams) -> dict:
     common = {"random_seed": params.random_seed}
     calibration = {"platt_C": params.calibration.C, "platt_max_iter": params.calibration.max_iter}
     if name == SCORECARD:
-        return {**common, **asdict(params.scorecard), **calibration, "n_bins": params.n_bins,
+        return {**common, **params.scorecard.as_dict(), **calibration, "n_bins": params.n_bins,
                 "min_bin_share": params.min_bin_share, **params.scaling.as_dict()}
     if name == GBM:
-        return {**common, **asdict(params.gbm), "max_categories": MAX_GBM_CATEGORIES, **calibration}
+        return {**common, **params.gbm.as_dict(), "max_categories": MAX_GBM_CATEGORIES, **calibration}
     return common
 
 
