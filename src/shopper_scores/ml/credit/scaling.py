@@ -21,6 +21,7 @@ __all__ = ["PD_CLIP", "ScoreScaling", "pd_to_score"]
 
 PD_CLIP = 1e-6
 
+
 @dataclass(frozen=True)
 class ScoreScaling(Checked):
     """``base_score`` points at good:bad odds of ``base_odds``; every ``points_to_double_odds``
@@ -35,6 +36,7 @@ class ScoreScaling(Checked):
     def factor(self) -> float:
         """Points per unit of log-odds: ``points_to_double_odds / ln 2``."""
         return self.points_to_double_odds / math.log(2.0)
+
 
 def pd_to_score(probability_of_default, scaling: ScoreScaling) -> np.ndarray:
     """Credit score (int64) from probabilities of default; higher score = lower risk."""
