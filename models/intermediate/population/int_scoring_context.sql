@@ -41,6 +41,9 @@ history_length as (
 
 final as (
     select
+        -- the dbt invocation that built this context: every mart copies it, so marts left at
+        -- different cut-offs by an interrupted build are detectable (and never published)
+        '{{ invocation_id }}' as context_run_id,
         -- scoring date and history
         as_of_date,
         first_order_date,
