@@ -18,5 +18,8 @@ if [ "$(cat .venv/.installed 2>/dev/null || true)" != "$stamp" ]; then
 fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
+# This checkout's package first, even where .venv's editable install points at another checkout
+# (e.g. a git worktree sharing the venv).
+export PYTHONPATH="$PROJECT_DIR/src${PYTHONPATH:+:$PYTHONPATH}"
 export DBT_PROFILES_DIR="$PROJECT_DIR/profiles"
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
