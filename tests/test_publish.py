@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -151,3 +152,200 @@ def test_snapshot_is_replaced_while_a_reader_holds_the_old_one(tmp_path):
         assert bi_session.execute("select context_run_id from _publication").fetchall() == [("run-1",)]
     with duckdb.connect(str(snapshot), read_only=True) as reconnected:
         assert reconnected.execute("select context_run_id from _publication").fetchall() == [("run-2",)]
+
+
+# --- a real build through scripts/build.sh, read while it runs (dbt) ------------------------------
+
+SHOP_CUSTOMERS = 500
+# Planted raw ids that cannot be mistaken for anything else: any leak shows as this pattern.
+RAW_ID_PATTERN = "K[0-9]{6}X"
+
+READER = """
+import json, sys, time
+from pathlib import Path
+import duckdb
+snapshot, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+reads, errors, runs = 0, [], []
+while not stop.exists():
+    if not snapshot.exists():
+        if reads:
+            errors.append("the snapshot disappeared")
+        time.sleep(0.01)
+        continue
+    try:
+        with duckdb.connect(str(snapshot), read_only=True) as c:
+            row = c.execute(
+                "select (select list(distinct context_run_id) from purchasing_power_scores),"
+                " (select list(distinct context_run_id) from credit_scores),"
+                " (select list(distinct context_run_id) from user_features),"
+                " (select list(context_run_id) from _publication)").fetchall()[0]
+        runs.append(sorted({run for ids in row for run in (ids or [])}))
+        reads += 1
+    except Exception as exc:
+        errors.append(repr(exc))
+out.write_text(json.dumps({"reads": reads, "errors": errors, "runs": runs}))
+"""
+
+
+def _planted_id(value) -> str | None:
+    return None if pd.isna(value) else f"K{int(value):06d}X"
+
+
+@pytest.fixture(scope="module")
+def published_shop(tmp_path_factory):
+    """A small CSV shop with planted ids, built and published by scripts/build.sh (warehouse file
+    not ending in .duckdb, the README's CSV command) while another process reads the snapshot in a
+    loop; then more publications of two different runs swapped in under the reader."""
+    work = tmp_path_factory.mktemp("published_shop")
+    generated, raw = work / "generated", work / "raw"
+    generate(generated, n_customers=SHOP_CUSTOMERS, seed=11)
+    raw.mkdir()
+    for file in generated.glob("*.parquet"):
+        frame = pd.read_parquet(file)
+        if "customer_id" in frame:
+            frame["customer_id"] = frame["customer_id"].map(_planted_id)
+        frame.to_csv(raw / f"{file.stem}.csv", index=False)
+    customers = pd.read_parquet(generated / "customers.parquet")
+    customers["customer_id"] = customers["customer_id"].map(_planted_id)
+
+    warehouse = work / "shop.db"
+    snapshot = snapshot_path(warehouse)
+    fake, fake_target = fake_warehouse(work / "fake", "fake-run")
+    publish(fake, PublishParams(pseudonym_key=KEY, target_path=fake_target), snapshot=snapshot)
+    stop, reads = work / "stop", work / "reads.json"
+    reader = subprocess.Popen([os.sys.executable, "-c", READER, str(snapshot), str(stop), str(reads)])
+    env = {**os.environ, "SHOPPER_SCORES_RAW_DIR": str(raw), "SHOPPER_SCORES_DUCKDB_PATH": str(warehouse),
+           "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"), KEY_ENV: KEY}
+    try:
+        build = subprocess.run(["bash", "scripts/build.sh", "--vars", "{raw_file_format: csv}"],
+                               cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+        assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-3000:]
+        real = PublishParams(pseudonym_key=KEY, target_path=work / "target")
+        for _ in range(3):  # more swaps between two runs while the reader reads
+            publish(fake, PublishParams(pseudonym_key=KEY, target_path=fake_target), snapshot=snapshot)
+            publish(warehouse, real)
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+    return {"work": work, "warehouse": warehouse, "snapshot": snapshot, "raw": raw, "customers": customers,
+            "reads": json.loads(reads.read_text()), "build": build, "env": env}
+
+
+@pytest.mark.dbt
+def test_a_reader_never_errors_nor_sees_two_runs_at_once(published_shop):
+    reads = published_shop["reads"]
+    assert reads["errors"] == []
+    assert reads["reads"] > 10
+    assert all(len(runs) == 1 for runs in reads["runs"]), [r for r in reads["runs"] if len(r) != 1][:3]
+    seen = {runs[0] for runs in reads["runs"]}
+    assert "fake-run" in seen and len(seen) == 2, seen
+
+
+@pytest.mark.dbt
+def test_build_script_reads_csv_with_user_vars_and_query_script_finds_the_snapshot(published_shop):
+    with duckdb.connect(str(published_shop["warehouse"]), read_only=True) as c:
+        accounting = dict(c.execute("select source_table, raw_rows from raw_row_accounting").fetchall())
+    assert accounting["customers"] == len(published_shop["customers"])  # read from the CSV files
+    assert "BI snapshot published" in published_shop["build"].stdout
+    query = subprocess.run(["bash", "scripts/query.sh", "select count(*) as n from purchasing_power_scores"],
+                           cwd=PROJECT_DIR, env=published_shop["env"], capture_output=True, text=True)
+    assert query.returncode == 0, query.stderr
+    with duckdb.connect(str(published_shop["warehouse"]), read_only=True) as c:
+        n_scored = c.execute("select count(*) from purchasing_power_scores").fetchall()[0][0]
+    assert str(n_scored) in query.stdout and n_scored > 0
+
+
+def assert_no_raw_ids_nor_personal_data(snapshot: Path, customers: pd.DataFrame, key: str) -> None:
+    """Scan every column's name and values of every published table."""
+    customers = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+    by_pseudonym = customers.assign(published=pseudonyms(customers["customer_id"].tolist(), key.encode()))
+    by_pseudonym = by_pseudonym.set_index("published")
+    with duckdb.connect(str(snapshot), read_only=True) as c:
+        columns = c.execute("select table_name, column_name, data_type from duckdb_columns() "
+                            "where database_name = current_database()").fetchall()
+        assert {t for t, _, _ in columns} == set(PUBLISHED) | {"_publication"}
+        for table, column, data_type in columns:
+            assert column not in {"gender", "birth_year", "birth_date", "date_of_birth", "age_years", "age", "city"}
+            leaked = c.execute(f'select count(*) from "{table}" where regexp_matches(cast("{column}" as varchar), '
+                               f"'{RAW_ID_PATTERN}')").fetchall()[0][0]
+            assert leaked == 0, f"{table}.{column} holds raw customer ids"
+            if data_type == "VARCHAR":
+                values = {v for (v,) in c.execute(f'select distinct lower(trim("{column}")) from "{table}"').fetchall()}
+                assert not values & {"male", "female"}, f"{table}.{column} holds gender values"
+        for table in CUSTOMER_MARTS:
+            frame = c.sql(f"select * from {table}").df()
+            truth = by_pseudonym.reindex(frame["customer_id"])
+            assert truth["customer_id"].notna().all(), f"{table}: ids that are not the keyed pseudonyms"
+            birth_year = truth["birth_year"].to_numpy()
+            gender = truth["gender"].astype("string").str.strip().str.lower().reset_index(drop=True)
+            as_of_year = pd.to_datetime(frame["as_of_date"]).dt.year.to_numpy()
+            for column in frame.columns:
+                values = frame[column]
+                if pd.api.types.is_datetime64_any_dtype(values) or column == "as_of_date":
+                    numbers = pd.to_datetime(values).dt.year.to_numpy(dtype=float)
+                elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                    numbers = values.to_numpy(dtype=float)
+                else:
+                    # single letters ('F') also name credit grades: a leak is a column that gives
+                    # each row its customer's own gender
+                    text = values.astype("string").str.strip().str.lower().reset_index(drop=True)
+                    known = text.notna() & gender.notna()
+                    assert known.sum() == 0 or (text[known] == gender[known]).mean() < 0.5, (
+                        f"{table}.{column} matches gender")
+                    continue
+                known = ~pd.isna(birth_year) & ~pd.isna(numbers)
+                if known.sum() == 0:
+                    continue
+                personal = ((numbers == birth_year) | (numbers == as_of_year - birth_year)
+                            | (numbers == as_of_year - birth_year - 1))[known]
+                # a leaked birth year or exact age matches (nearly) every row; a count or an amount
+                # meets one by chance in a few
+                assert personal.mean() < 0.2, f"{table}.{column} matches birth year / exact age"
+
+
+@pytest.mark.dbt
+def test_published_file_holds_no_raw_ids_and_no_personal_data(published_shop, tmp_path, monkeypatch):
+    assert_no_raw_ids_nor_personal_data(published_shop["snapshot"], published_shop["customers"], KEY)
+    # negative controls: the scan finds raw ids, and an exact age under an innocent name
+    params = PublishParams(customer_ids="raw", target_path=published_shop["work"] / "target")
+    raw_ids = publish(published_shop["warehouse"], params, snapshot=tmp_path / "raw_ids.duckdb")
+    with pytest.raises(AssertionError, match="holds raw customer ids"):
+        assert_no_raw_ids_nor_personal_data(raw_ids, published_shop["customers"], KEY)
+    monkeypatch.setitem(PUBLISHED, "user_features", "select {customer} as customer_id, "
+                        "s.* exclude (customer_id) rename (age_years as segment_number) from source.main.user_features as s")
+    params = PublishParams(pseudonym_key=KEY, target_path=published_shop["work"] / "target")
+    with_age = publish(published_shop["warehouse"], params, snapshot=tmp_path / "with_age.duckdb")
+    with pytest.raises(AssertionError, match="user_features.segment_number matches birth year / exact age"):
+        assert_no_raw_ids_nor_personal_data(with_age, published_shop["customers"], KEY)
+
+
+@pytest.mark.dbt
+def test_pseudonyms_are_stable_across_publications_and_change_with_the_key(published_shop):
+    work, warehouse = published_shop["work"], published_shop["warehouse"]
+    ids = {}
+    for name, key in [("first", KEY), ("again", KEY), ("other", OTHER_KEY)]:
+        snapshot = publish(warehouse, PublishParams(pseudonym_key=key, target_path=work / "target"),
+                           snapshot=work / f"{name}.duckdb")
+        with duckdb.connect(str(snapshot), read_only=True) as c:
+            ids[name] = c.execute("select customer_id from user_features order by all").fetchall()
+    assert ids["first"] == ids["again"] and len(ids["first"]) > 0
+    assert not set(ids["first"]) & set(ids["other"])
+
+
+@pytest.mark.dbt
+def test_a_build_stopped_after_the_context_is_caught_by_dbt_and_never_published(published_shop, tmp_path):
+    """The state a build killed mid-way leaves: a new scoring context, marts of the previous run."""
+    shutil.copy(published_shop["warehouse"], tmp_path / "shop.db")
+    warehouse = tmp_path / "shop.db"
+    with pytest.raises(Exception) as stopped:
+        run_dbt(["build", "--select", "int_scoring_context", "test_name:matches_scoring_context"],
+                warehouse=warehouse, raw_dir=published_shop["raw"], work_dir=tmp_path,
+                extra_vars={"raw_file_format": "csv"})
+    # dbt fails the first mart's test and skips the tests of the marts built on it
+    assert "Failure in test matches_scoring_context_user_features_" in str(stopped.value)
+    with pytest.raises(PublishError) as refused:
+        publish(warehouse, PublishParams(pseudonym_key=KEY, target_path=tmp_path / "target"))
+    assert re.search(r"matches_scoring_context_user_features_\.\w+: fail", str(refused.value))
+    for mart in CUSTOMER_MARTS:
+        assert f"main.{mart} has" in str(refused.value)
+    assert not snapshot_path(warehouse).exists()
