@@ -12,8 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-import threading
-import time
+import sys
 from pathlib import Path
 
 import duckdb
@@ -213,7 +212,7 @@ def published_shop(tmp_path_factory):
     fake, fake_target = fake_warehouse(work / "fake", "fake-run")
     publish(fake, PublishParams(pseudonym_key=KEY, target_path=fake_target), snapshot=snapshot)
     stop, reads = work / "stop", work / "reads.json"
-    reader = subprocess.Popen([os.sys.executable, "-c", READER, str(snapshot), str(stop), str(reads)])
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(snapshot), str(stop), str(reads)])
     env = {**os.environ, "SHOPPER_SCORES_RAW_DIR": str(raw), "SHOPPER_SCORES_DUCKDB_PATH": str(warehouse),
            "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"), KEY_ENV: KEY}
     try:
