@@ -24,29 +24,30 @@ manifest_rows as (
     from {{ shop_source('extraction_manifest') }}
 ),
 
-raw_orders as (
+-- One pass over the raw orders: per order day, with the rows whose time is missing or does not
+-- parse in the null day.
+raw_order_days as (
     select
-        ordered_at as raw_ordered_at,
-        {{ safe_timestamp('ordered_at') }} as ordered_at
+        cast({{ safe_timestamp('ordered_at') }} as date) as order_date,
+        count(*) as raw_orders,
+        count(ordered_at) as raw_times,
+        min({{ safe_timestamp('ordered_at') }}) as first_ordered_at,
+        max({{ safe_timestamp('ordered_at') }}) as last_ordered_at
     from {{ shop_source('orders') }}
+    group by cast({{ safe_timestamp('ordered_at') }} as date)
 ),
 
--- Order times that can date activity: parsed, not before the plausibility floor, finite.
-order_times as (
-    select ordered_at
-    from raw_orders
-    where
-        ordered_at >= cast('{{ plausible_from }}' as timestamp)
-        and ordered_at < cast('9999-01-01' as timestamp)
-),
-
+-- Days that can date activity: parsed, not before the plausibility floor, finite.
 order_days as (
     select
-        cast(ordered_at as date) as order_date,
-        count(*) as orders,
-        max(ordered_at) as last_ordered_at
-    from order_times
-    group by cast(ordered_at as date)
+        order_date,
+        raw_orders as orders,
+        first_ordered_at,
+        last_ordered_at
+    from raw_order_days
+    where
+        order_date >= cast('{{ plausible_from }}' as date)
+        and order_date < cast('9999-01-01' as date)
 ),
 
 order_span as (
@@ -98,21 +99,21 @@ best_split as (
 
 main_history as (
     select
-        coalesce(best_split.last_ordered_at, max(order_times.ordered_at)) as main_history_end_at,
-        min(order_times.ordered_at) as first_ordered_at,
-        max(order_times.ordered_at) as last_ordered_at,
+        coalesce(max(best_split.last_ordered_at), max(order_days.last_ordered_at)) as main_history_end_at,
+        min(order_days.first_ordered_at) as first_ordered_at,
+        max(order_days.last_ordered_at) as last_ordered_at,
         cast(coalesce(max(best_split.tail_orders), 0) as bigint) as orders_after_main_history
-    from order_times
+    from order_days
     left join best_split on best_split.split_rank = 1
-    group by best_split.last_ordered_at
+    having count(*) > 0
 ),
 
 order_counts as (
     select
-        count(*) as raw_orders,
-        count(raw_ordered_at) - count(ordered_at) as orders_unparseable_time,
-        count(*) - count(raw_ordered_at) as orders_missing_time
-    from raw_orders
+        cast(coalesce(sum(raw_orders), 0) as bigint) as raw_orders,
+        cast(coalesce(sum(case when order_date is null then raw_times end), 0) as bigint) as orders_unparseable_time,
+        cast(coalesce(sum(raw_orders - raw_times), 0) as bigint) as orders_missing_time
+    from raw_order_days
 ),
 
 manifest as (
