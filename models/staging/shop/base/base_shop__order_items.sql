@@ -68,6 +68,7 @@ ranked as (
 
 final as (
     select
+        -- line_number is still a number here (safe_count): clean_id writes 3.0 as '3', 1.5 as '1.5'.
         {{ row_key(['ranked.order_id', clean_id('ranked.line_number')]) }} as row_key,
         ranked.order_id,
         {{ safe_integer('ranked.line_number') }} as line_number,

@@ -84,6 +84,7 @@ ranked as (
 
 final as (
     select
+        -- installment_number is still a number here (safe_count): clean_id writes 3.0 as '3', 1.5 as '1.5'.
         {{ row_key(['ranked.credit_account_id', clean_id('ranked.installment_number')]) }} as row_key,
         ranked.credit_account_id,
         {{ safe_integer('ranked.installment_number') }} as installment_number,
