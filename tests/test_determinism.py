@@ -27,6 +27,7 @@ TABLES = {
     "main.model_metrics_wide": ("model_name", "model_version", "as_of_date", "split"),
     "main.quarantined_rows": None,
     "main.raw_row_accounting": ("source_table",),
+    "main.unscored_customers": ("customer_id",),
     # The training logs the metrics and scores come from.
     "ml.ml_purchasing_power_training": ("model_name", "stage"),
     "ml.ml_credit_training": ("model_name", "stage"),
