@@ -62,10 +62,9 @@
     {%- elif status == 'before_first_order' -%}
         {{ return("before the data (extracted_at " ~ cut['manifest_extracted_at']
             ~ " precedes every order: all would be future_dated)") }}
-    {%- elif status == 'too_far_after_last_order' -%}
-        {{ return("implausibly late (extracted_at " ~ cut['manifest_extracted_at'] ~ " is more than "
-            ~ var('cut_max_days_after_last_order') ~ " days, var cut_max_days_after_last_order, after the "
-            ~ "last order of the main history, " ~ cut['main_history_end_at'] ~ ")") }}
+    {%- elif status == 'after_build_time' -%}
+        {{ return("in the future (extracted_at " ~ cut['manifest_extracted_at']
+            ~ " is after this build started, " ~ build_started_at() ~ " UTC)") }}
     {%- endif -%}
     {{ return(status) }}
 {%- endmacro %}
@@ -141,4 +140,10 @@
         {%- endif -%}
     {%- endif -%}
     select 1
+{%- endmacro %}
+
+
+{% macro build_started_at() -%}
+    {#- When this dbt invocation started, UTC, as text: the same value for every model of a build. -#}
+    {{ return(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }}
 {%- endmacro %}

@@ -177,14 +177,14 @@ MANIFEST_CASES = {
     "null": (pd.DataFrame({"extracted_at": pd.Series([None], dtype="datetime64[us]")}), TRICKLE[1:2], "null",
              REAL_LAST),
     "unparseable": (pd.DataFrame({"extracted_at": ["yesterday evening"]}), TRICKLE, "unparseable", REAL_LAST),
-    "far_future": (pd.Timestamp("2099-01-01"), TRICKLE, "too_far_after_last_order", REAL_LAST),
+    "far_future": (pd.Timestamp("2099-01-01"), TRICKLE, "after_build_time", REAL_LAST),
     "before_the_data": (pd.Timestamp("2020-01-01"), [], "before_first_order", REAL_LAST),
 }
 
 WHY = {
     "missing": "missing (no file at", "empty": "empty (0 rows)", "null": "null (extracted_at holds no value)",
     "unparseable": "unparseable (extracted_at is not a timestamp)",
-    "too_far_after_last_order": "implausibly late (extracted_at 2099-01-01 00:00:00 is more than 90 days",
+    "after_build_time": "in the future (extracted_at 2099-01-01 00:00:00 is after this build started",
     "before_first_order": "before the data (extracted_at 2020-01-01 00:00:00 precedes every order",
 }
 

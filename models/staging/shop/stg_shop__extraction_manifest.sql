@@ -1,6 +1,8 @@
 -- The moment the data was cut (one row): every base model quarantines what is dated after it.
--- The manifest's extracted_at when it is usable: parseable, not before the first order, and at
--- most var('cut_max_days_after_last_order') days after the end of the main order history.
+-- The manifest's extracted_at when it is usable: parseable, not before the first order, and not
+-- after the moment this build started (an extraction cannot lie in the future: a 2099 manifest
+-- would make every future-dated row clean). A manifest far after the last order is kept (the
+-- user's word on the cut) and int_scoring_context warns that the H days before it hold no order.
 -- Otherwise the fallback is the end of the main order history (fallback_main_history), which can
 -- never lie after the real data: raw order days are split at the day where the order rate drops
 -- most clearly (two-rate Poisson change point, maximum likelihood), and the tail after it is
@@ -118,6 +120,7 @@ order_counts as (
 
 manifest as (
     select
+        {{ 'true' if shop_source_present('extraction_manifest') else 'false' }} as is_manifest_present,
         count(*) as manifest_rows,
         count(raw_extracted_at) as manifest_values,
         max(extracted_at) as manifest_extracted_at
@@ -134,17 +137,13 @@ judged as (
         order_counts.orders_unparseable_time,
         order_counts.orders_missing_time,
         case
-            {%- if not shop_source_present('extraction_manifest') %}
-            when true then 'missing'
-            {%- endif %}
+            when not manifest.is_manifest_present then 'missing'
             when manifest.manifest_rows = 0 then 'empty'
             when manifest.manifest_values = 0 then 'null'
             when manifest.manifest_extracted_at is null then 'unparseable'
             when manifest.manifest_extracted_at < main_history.first_ordered_at then 'before_first_order'
-            when
-                manifest.manifest_extracted_at > {{ dbt.dateadd(
-                    'day', var('cut_max_days_after_last_order') | int, 'main_history.main_history_end_at') }}
-                then 'too_far_after_last_order'
+            when manifest.manifest_extracted_at > cast('{{ build_started_at() }}' as {{ api.Column.translate_type('timestamp') }})
+                then 'after_build_time'
             else 'usable'
         end as manifest_status
     from manifest
