@@ -1,0 +1,89 @@
+"""Hypothesis profiles, the small clean shop every example plants on, and a dbt call that keeps the output.
+
+Profiles: ``ci`` (default; few examples, derandomized, so CI is bounded and repeatable) and
+``thorough`` (by hand: ``python -m pytest -p no:xdist tests/property --hypothesis-profile thorough``).
+Neither shrinks: each example is a dbt build (10-20 s), and the report lists every failing row of
+the example anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from shopper_scores.dbt_runner import PROJECT_DIR, dbt_env
+from shopper_scores.demo_data import generate
+
+from .hostile import CUT, Shop, clean_refunds
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+_COMMON = dict(
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture),
+    print_blob=True,
+)
+settings.register_profile("ci", max_examples=1, derandomize=True, **_COMMON)
+settings.register_profile("thorough", max_examples=25, **_COMMON)
+
+SHOP_CUSTOMERS = 300
+SHOP_SEED = 11
+TABLES = ("customers", "products", "orders", "order_items", "events", "reviews", "credit_accounts", "repayments")
+
+
+def pytest_configure(config):
+    # --hypothesis-profile (read by hypothesis' plugin) wins; otherwise the bounded CI profile.
+    if not config.getoption("hypothesis_profile", None):
+        settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def clean_shop(tmp_path_factory) -> Shop:
+    """A small demo shop without the generator's own dirty rows, plus a clean refunds file:
+    every quarantined row of an example is one the example planted."""
+    raw = tmp_path_factory.mktemp("property_shop")
+    generate(raw, n_customers=SHOP_CUSTOMERS, seed=SHOP_SEED, dirty=False)
+    shop = Shop.read(raw, TABLES)
+    shop.tables["refunds"] = clean_refunds(shop)
+    shop.columns["refunds"] = ["refund_id", "customer_id", "order_id", "refunded_at", "refund_amount"]
+    shop.arrow_types = {**shop.arrow_types, "refunds": {
+        "refund_id": shop.arrow_types["orders"]["order_id"], "customer_id": shop.arrow_types["orders"]["customer_id"],
+        "order_id": shop.arrow_types["orders"]["order_id"], "refunded_at": shop.arrow_types["orders"]["ordered_at"],
+        "refund_amount": shop.arrow_types["orders"]["order_amount"]}}
+    return shop
+
+
+def run_build(args: list[str], *, raw: Path, work_dir: Path, file_format: str = "parquet",
+              extra_vars: dict | None = None) -> subprocess.CompletedProcess:
+    """``dbt <args>`` on ``raw`` into ``work_dir``'s own warehouse; returns the result, raising nothing.
+    Vars go as JSON (a YAML subset), so any path survives quoting."""
+    dbt_vars = {"raw_data_path": str(raw), "raw_file_format": file_format, **(extra_vars or {})}
+    command = [str(Path(sys.executable).with_name("dbt")), *args, "--vars", json.dumps(dbt_vars),
+               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+    return subprocess.run(command, cwd=PROJECT_DIR, env=dbt_env(work_dir / "warehouse.duckdb"),
+                          capture_output=True, text=True)
+
+
+def query(work_dir: Path, sql: str):
+    with duckdb.connect(str(work_dir / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.sql(sql).df()
+
+
+def write_manifest(raw: Path, file_format: str, extracted_at=CUT) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if file_format == "csv":
+        (raw / "extraction_manifest.csv").write_text(f"extracted_at\n{extracted_at.isoformat(sep=' ')}\n")
+    else:
+        pq.write_table(pa.table({"extracted_at": pa.array([extracted_at], pa.timestamp("us"))}),
+                       raw / "extraction_manifest.parquet")
