@@ -1,8 +1,9 @@
 """Print the demo data's holdout metrics next to the oracle's (run by hand; see README).
 
-    .venv/bin/python bench/demo_holdout_vs_oracle.py [--warehouse warehouse/shopper_scores_bi.duckdb] [--raw data/demo]
+    .venv/bin/python bench/demo_holdout_vs_oracle.py [--warehouse warehouse/shopper_scores.duckdb] [--raw data/demo]
 
-Reads the BI snapshot that `bash scripts/build.sh` publishes (read-only; builds never lock it).
+Reads the warehouse itself, read-only (it needs the intermediate and ml tables the BI snapshot does not publish):
+close this before the next build.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from shopper_scores.demo_data.holdout_report import comparison_table
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse", default="warehouse/shopper_scores_bi.duckdb", type=Path)
+    parser.add_argument("--warehouse", default="warehouse/shopper_scores.duckdb", type=Path)
     parser.add_argument("--raw", default="data/demo", type=Path)
     args = parser.parse_args()
     table = comparison_table(args.warehouse, args.raw)

@@ -6,6 +6,7 @@ Each call names its own warehouse file, target and log directories, so runs neve
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -28,8 +29,10 @@ def dbt_env(warehouse: Path) -> dict:
 
 
 def dbt_command(args: list[str], *, raw_dir: Path, work_dir: Path, extra_vars: dict | None = None) -> list[str]:
+    """The dbt command line for ``args``; the vars are passed as JSON (valid YAML), so a path with
+    quotes, spaces, backslashes or non-ASCII characters reaches dbt unchanged."""
     dbt_vars = {"raw_data_path": str(raw_dir), **(extra_vars or {})}
-    vars_yaml = "{" + ", ".join(f"{k}: '{v}'" for k, v in dbt_vars.items()) + "}"
+    vars_yaml = json.dumps(dbt_vars)
     return [
         str(Path(sys.executable).with_name("dbt")), *args,
         "--vars", vars_yaml,

@@ -31,6 +31,7 @@ with_status as (
     select
         predictions.*,
         context.as_of_date,
+        context.context_run_id,
         case
             when features.orders_placed_lifetime = 0 and features.credit_accounts_lifetime = 0
                 then 'no_history'
@@ -46,6 +47,7 @@ final as (
     select
         cast(with_status.customer_id as varchar) as customer_id,
         with_status.as_of_date,
+        cast(with_status.context_run_id as varchar) as context_run_id,
         cast(with_status.probability_of_default as double) as probability_of_default,
         cast(with_status.credit_score as integer) as credit_score,
         cast(grades.grade as varchar) as credit_grade,

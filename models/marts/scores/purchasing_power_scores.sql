@@ -28,6 +28,7 @@ final as (
     select
         cast(ranked.customer_id as varchar) as customer_id,
         context.as_of_date,
+        cast(context.context_run_id as varchar) as context_run_id,
         cast(context.horizon_days as integer) as horizon_days,
         cast(ranked.predicted_spend as double) as predicted_spend,
         cast(round(ranked.percentile, 2) as double) as purchasing_power_score,

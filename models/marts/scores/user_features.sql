@@ -13,6 +13,7 @@ final as (
     select
         features.customer_id,
         context.as_of_date,
+        cast(context.context_run_id as varchar) as context_run_id,
         cast(features.tenure_days as integer) as tenure_days,
         cast(features.age_years as integer) as age_years,
         cast(features.region as varchar) as region,
