@@ -8,17 +8,16 @@ the example anyway.
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from shopper_scores.dbt_runner import PROJECT_DIR, dbt_env
+from shopper_scores.dbt_runner import PROJECT_DIR, dbt_command, dbt_env
 from shopper_scores.demo_data import generate
 
 from .hostile import CUT, Shop, clean_refunds
@@ -62,13 +61,29 @@ def clean_shop(tmp_path_factory) -> Shop:
     return shop
 
 
-def run_build(args: list[str], *, raw: Path, work_dir: Path, file_format: str = "parquet",
-              extra_vars: dict | None = None) -> subprocess.CompletedProcess:
-    """``dbt <args>`` on ``raw`` into ``work_dir``'s own warehouse; returns the result, raising nothing.
-    Vars go as JSON (a YAML subset), so any path survives quoting."""
-    dbt_vars = {"raw_data_path": str(raw), "raw_file_format": file_format, **(extra_vars or {})}
-    command = [str(Path(sys.executable).with_name("dbt")), *args, "--vars", json.dumps(dbt_vars),
-               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory):
+    """``workspace(file_format, raw_name)`` -> (work_dir, empty raw dir): the same paths for every
+    example that asks for the same format and raw_name, with the raw files and the warehouse wiped.
+    The same paths give dbt the same vars, so it reuses its parse (work_dir/target/
+    partial_parse.msgpack): ~15 s saved per example. Each pytest-xdist worker has its own session
+    directory."""
+    base = tmp_path_factory.mktemp("property_work")
+
+    def make(file_format: str, raw_name: str = "raw") -> tuple[Path, Path]:
+        shop_dir = base / raw_name.encode("ascii", "replace").decode().replace("'", "q").replace(" ", "_")
+        raw, work_dir = shop_dir / raw_name, shop_dir / f"dbt_{file_format}"
+        shutil.rmtree(raw, ignore_errors=True)
+        raw.mkdir(parents=True)
+        work_dir.mkdir(exist_ok=True)
+        (work_dir / "warehouse.duckdb").unlink(missing_ok=True)
+        return work_dir, raw
+    return make
+
+
+def run_build(args: list[str], *, raw: Path, work_dir: Path, file_format: str) -> subprocess.CompletedProcess:
+    """``dbt <args>`` on ``raw`` into ``work_dir``'s own warehouse; returns the result, raising nothing."""
+    command = dbt_command(args, raw_dir=raw, work_dir=work_dir, extra_vars={"raw_file_format": file_format})
     return subprocess.run(command, cwd=PROJECT_DIR, env=dbt_env(work_dir / "warehouse.duckdb"),
                           capture_output=True, text=True)
 

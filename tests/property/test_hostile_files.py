@@ -43,13 +43,6 @@ def _write_shop(shop, raw, file_format, skip=()):
     return written
 
 
-def _workspace(tmp_path_factory, name, raw_name="raw"):
-    work_dir = tmp_path_factory.mktemp(name)
-    raw = work_dir / raw_name
-    raw.mkdir()
-    return work_dir, raw
-
-
 def _output(result) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
 
@@ -79,9 +72,9 @@ EMPTY = r"empty|no rows|0 rows|zero rows|no (clean )?orders|0 orders|header only
 
 @settings(max_examples=FILE_EXAMPLES)
 @given(variant=st.sampled_from(["zero_bytes.csv", "header_only.csv", "zero_rows.parquet", "zero_bytes.parquet"]))
-def test_empty_orders_file_stops_with_a_message(clean_shop, tmp_path_factory, variant):
+def test_empty_orders_file_stops_with_a_message(clean_shop, workspace, variant):
     kind, file_format = variant.split(".")
-    work_dir, raw = _workspace(tmp_path_factory, "empty_orders")
+    work_dir, raw = workspace(file_format)
     _write_shop(clean_shop, raw, file_format, skip=("orders",))
     path = raw / f"orders.{file_format}"
     if kind == "zero_bytes":
@@ -92,13 +85,13 @@ def test_empty_orders_file_stops_with_a_message(clean_shop, tmp_path_factory, va
         schema = pa.schema([(c, clean_shop.arrow_types["orders"][c]) for c in clean_shop.columns["orders"]])
         pq.write_table(schema.empty_table(), path)
     result = run_build(["build"], raw=raw, work_dir=work_dir, file_format=file_format)
-    assert_stops_with(result, "orders", problem=EMPTY)
+    assert_stops_with(result, f"orders.{file_format}", problem=EMPTY)
 
 
 @settings(max_examples=FILE_EXAMPLES)
 @given(variant=st.sampled_from(["all_future_dated", "epoch_integers", "customers_empty", "customer_ids_1e16"]),
        file_format=st.sampled_from(["parquet", "csv"]))
-def test_no_clean_order_stops_with_counts_and_reasons(clean_shop, tmp_path_factory, variant, file_format):
+def test_no_clean_order_stops_with_counts_and_reasons(clean_shop, workspace, variant, file_format):
     """Every order rejected: the build stops early and says how many were read and why."""
     shop = clean_shop.copy()
     orders = shop.tables["orders"]
@@ -106,7 +99,7 @@ def test_no_clean_order_stops_with_counts_and_reasons(clean_shop, tmp_path_facto
               "customers_empty": "unknown_customer", "customer_ids_1e16": "unknown_customer"}[variant]
     if variant == "all_future_dated":  # e.g. a shop export with a wrong year everywhere
         for o in orders:
-            o.update({c: (o[c].replace(year=2099) if o[c] else None)
+            o.update({c: (o[c] + dt.timedelta(days=77 * 365) if o[c] else None)
                       for c in ("ordered_at", "paid_at", "shipped_at", "delivered_at", "cancelled_at", "returned_at")})
     elif variant == "epoch_integers":  # wrong type per file: ordered_at as int64 epoch seconds
         for o in orders:
@@ -118,19 +111,29 @@ def test_no_clean_order_stops_with_counts_and_reasons(clean_shop, tmp_path_facto
         for c in shop.tables["customers"]:
             c["customer_id"] = float(c["customer_id"] + 10**16)
         shop.arrow_types = {**shop.arrow_types, "customers": {**shop.arrow_types["customers"], "customer_id": pa.float64()}}
-    work_dir, raw = _workspace(tmp_path_factory, "no_clean_orders")
+    work_dir, raw = workspace(file_format)
     _write_shop(shop, raw, file_format)
     result = run_build(["build"], raw=raw, work_dir=work_dir, file_format=file_format)
+    typed_file = {"epoch_integers": ("orders", "ordered_at"), "customer_ids_1e16": ("customers", "customer_id")}
+    if file_format == "parquet" and variant in typed_file:
+        # A Parquet column of the wrong type may be refused before any row is read: then the
+        # message names that file and column instead.
+        table, column = typed_file[variant]
+        try:
+            assert_stops_with(result, f"{table}.parquet", column, problem=r"type")
+            return
+        except AssertionError:
+            pass
     assert_stops_with(result, "orders", str(len(orders)), reason, problem=r"no clean order|no order|0 clean")
 
 
 @settings(max_examples=FILE_EXAMPLES)
 @given(table=st.sampled_from(sorted(REQUIRED)), data=st.data(), file_format=st.sampled_from(["parquet", "csv"]))
-def test_missing_required_column_stops_naming_file_and_column(clean_shop, tmp_path_factory, table, data, file_format):
+def test_missing_required_column_stops_naming_file_and_column(clean_shop, workspace, table, data, file_format):
     column = data.draw(st.sampled_from(REQUIRED[table]))
     shop = clean_shop.copy()
     shop.columns = {**shop.columns, table: [c for c in shop.columns[table] if c != column]}
-    work_dir, raw = _workspace(tmp_path_factory, "missing_column")
+    work_dir, raw = workspace(file_format)
     _write_shop(shop, raw, file_format)
     result = run_build(["build"], raw=raw, work_dir=work_dir, file_format=file_format)
     assert_stops_with(result, f"{table}.{file_format}", column, problem=r"lacks|missing|required")
@@ -150,10 +153,10 @@ BAD_LINES = {
 @settings(max_examples=FILE_EXAMPLES)
 @given(kind=st.sampled_from(sorted(BAD_LINES)), table=st.sampled_from(["orders", "events", "customers", "reviews"]),
        data=st.data())
-def test_malformed_csv_line_is_named_or_accounted_for(clean_shop, tmp_path_factory, kind, table, data):
+def test_malformed_csv_line_is_named_or_accounted_for(clean_shop, workspace, kind, table, data):
     """A broken line stops the build naming the file and the line, or is read and accounted for
     (raw rows = the file's data lines, at least one of them quarantined)."""
-    work_dir, raw = _workspace(tmp_path_factory, "malformed_csv")
+    work_dir, raw = workspace("csv")
     written = _write_shop(clean_shop, raw, "csv")
     path = raw / f"{table}.csv"
     lines = path.read_bytes().split(b"\n")[:-1]
@@ -173,9 +176,9 @@ def test_malformed_csv_line_is_named_or_accounted_for(clean_shop, tmp_path_facto
 @settings(max_examples=FILE_EXAMPLES)
 @given(table=st.sampled_from(["events", "reviews", "products", "refunds", "repayments"]),
        variant=st.sampled_from(["zero_bytes.parquet", "zero_bytes.csv", "header_only.csv", "zero_rows.parquet"]))
-def test_empty_optional_file_builds_or_is_named(clean_shop, tmp_path_factory, table, variant):
+def test_empty_optional_file_builds_or_is_named(clean_shop, workspace, table, variant):
     kind, file_format = variant.split(".")
-    work_dir, raw = _workspace(tmp_path_factory, "empty_optional")
+    work_dir, raw = workspace(file_format)
     written = _write_shop(clean_shop, raw, file_format, skip=(table,))
     path = raw / f"{table}.{file_format}"
     if kind == "zero_bytes":
@@ -195,8 +198,8 @@ def test_empty_optional_file_builds_or_is_named(clean_shop, tmp_path_factory, ta
 
 @settings(max_examples=FILE_EXAMPLES)
 @given(name=st.sampled_from(["shop's data", "o'brien", "raw ''quoted'' ü"]), file_format=st.sampled_from(["parquet", "csv"]))
-def test_raw_path_with_a_quote_builds(clean_shop, tmp_path_factory, name, file_format):
-    work_dir, raw = _workspace(tmp_path_factory, "quoted_path", raw_name=name)
+def test_raw_path_with_a_quote_builds(clean_shop, workspace, name, file_format):
+    work_dir, raw = workspace(file_format, name)
     written = _write_shop(clean_shop, raw, file_format)
     result = run_build(STAGING_ONLY, raw=raw, work_dir=work_dir, file_format=file_format)
     assert result.returncode == 0, _output(result)[-3000:]
@@ -206,7 +209,7 @@ def test_raw_path_with_a_quote_builds(clean_shop, tmp_path_factory, name, file_f
 # ----------------------------------------------------------------------------- the cut
 @settings(max_examples=FILE_EXAMPLES)
 @given(manifest=st.sampled_from(["absent", "zero_rows", "null", "unparseable", "far_future"]))
-def test_unusable_manifest_never_moves_the_cut_into_the_future(clean_shop, tmp_path_factory, manifest):
+def test_unusable_manifest_never_moves_the_cut_into_the_future(clean_shop, workspace, manifest):
     """A planted order dated 2099 must stay future_dated whatever the manifest says: the build either
     stops naming the manifest, or warns about it and cuts no later than the real data."""
     shop = clean_shop.copy()
@@ -215,7 +218,7 @@ def test_unusable_manifest_never_moves_the_cut_into_the_future(clean_shop, tmp_p
                     **{c: None for c in ("paid_at", "shipped_at", "delivered_at", "cancelled_at", "returned_at")},
                     refund_amount=None)
     shop.tables["orders"].append(template)
-    work_dir, raw = _workspace(tmp_path_factory, "manifest")
+    work_dir, raw = workspace("parquet")
     written = _write_shop(shop, raw, "parquet")
     path = raw / "extraction_manifest.parquet"
     if manifest == "absent":
@@ -226,7 +229,7 @@ def test_unusable_manifest_never_moves_the_cut_into_the_future(clean_shop, tmp_p
         values = {"zero_rows": pa.array([], pa.timestamp("us")), "null": pa.array([None], pa.timestamp("us")),
                   "unparseable": pa.array(["last tuesday"], pa.string())}[manifest]
         pq.write_table(pa.table({"extracted_at": values}), path)
-    result = run_build(STAGING_ONLY, raw=raw, work_dir=work_dir)
+    result = run_build(STAGING_ONLY, raw=raw, work_dir=work_dir, file_format="parquet")
     if result.returncode != 0:
         assert_stops_with(result, "manifest", problem=r"manifest|extracted_at|as_of_date")
         return

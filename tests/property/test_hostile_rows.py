@@ -118,11 +118,9 @@ def non_finite_cells(work_dir) -> list[str]:
 
 @pytest.mark.parametrize("file_format", ["parquet", "csv"])
 @given(plan=plans())
-def test_every_planted_row_is_quarantined_with_its_reason(clean_shop, tmp_path_factory, file_format, plan):
+def test_every_planted_row_is_quarantined_with_its_reason(clean_shop, workspace, file_format, plan):
     shop = _plant(clean_shop, plan)
-    work_dir = tmp_path_factory.mktemp(f"rows_{file_format}")
-    raw = work_dir / "raw"
-    raw.mkdir()
+    work_dir, raw = workspace(file_format)
     storage = dict(plan.storage)
     written = {table: write_table(shop, table, raw / f"{table}.{file_format}", file_format, storage[table])
                for table in shop.tables}
