@@ -68,3 +68,63 @@
     {%- endfor -%}
     {{ dbt.concat(parts) }}
 {%- endmacro %}
+
+
+{% macro safe_count(column) -%}
+    {#- A count-like (integer) column is parsed as a number, not as an integer: a cast to integer
+        would round 1.5 (and CSV text and Parquet doubles round differently). The base model
+        rejects a fractional value (is_fractional: non_integer_value) and converts the rest to
+        integer in its final select (safe_integer). -#}
+    {{ safe_number(column) }}
+{%- endmacro %}
+
+
+{#- The checks below are boolean SQL expressions for a base model's rejection `case`. Each is
+    null when the value is null, so it never fires on a missing value. -#}
+
+{% macro is_non_finite(column) -%}
+    {#- NaN, +Infinity or -Infinity, in a number or a date/timestamp (non_finite_value). -#}
+    {{ return(adapter.dispatch('is_non_finite', 'shopper_scores')(column)) }}
+{%- endmacro %}
+
+{% macro default__is_non_finite(column) -%}
+    lower(cast({{ column }} as {{ dbt.type_string() }})) in ('nan', 'infinity', '-infinity', 'inf', '-inf')
+{%- endmacro %}
+
+{% macro duckdb__is_non_finite(column) -%}
+    not isfinite({{ column }})
+{%- endmacro %}
+
+
+{% macro is_fractional(column) -%}
+    {#- A number with a fractional part in a count-like column (non_integer_value). -#}
+    {{ column }} <> floor({{ column }})
+{%- endmacro %}
+
+
+{% macro is_outside_integer_range(column) -%}
+    {#- A whole number too large for an integer column (invalid_value, never a silent null). -#}
+    ({{ column }} < -2147483648 or {{ column }} > 2147483647)
+{%- endmacro %}
+
+
+{% macro is_implausibly_early(column) -%}
+    {#- A date or timestamp before var earliest_plausible_date (implausible_date): 'epoch',
+        year 0 or 1, 1800, 1900... are placeholders or corruption, not dates the shop saw. -#}
+    {{ column }} < cast('{{ var("earliest_plausible_date") }}' as {{ api.Column.translate_type('timestamp') }})
+{%- endmacro %}
+
+
+{% macro has_control_character(column) -%}
+    {#- An id or a code holding a control character (NUL, BEL, tab, newline, ...: invalid_value):
+        it would not match its parent or its code list, and breaks the files it is exported to. -#}
+    {{ return(adapter.dispatch('has_control_character', 'shopper_scores')(column)) }}
+{%- endmacro %}
+
+{% macro default__has_control_character(column) -%}
+    {{ column }} ~ '[[:cntrl:]]'
+{%- endmacro %}
+
+{% macro duckdb__has_control_character(column) -%}
+    regexp_matches({{ column }}, '[[:cntrl:]]')
+{%- endmacro %}

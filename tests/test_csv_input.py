@@ -16,7 +16,7 @@ HOSTILE = [
     ("900000001", "1", "2025-03-01 10:00:00", "n/a"),          # unparseable amount
     ("900000002", "1", "2025-13-45 10:00:00", "25.00"),        # impossible date
     ("900000003", "1", "2025-03-01T10:00:00+02:00", "30.00"),  # offset: stored as 08:00 UTC
-    ("900000004", "1", "2025-03-02 10:00:00", "1e400"),        # parses as infinity: implausible
+    ("900000004", "1", "2025-03-02 10:00:00", "1e400"),        # parses as infinity: non-finite
 ]
 
 
@@ -57,7 +57,7 @@ def test_unparseable_values_are_quarantined_with_their_reason(csv_shop):
     assert reasons == {
         "900000001": "unparseable_value",
         "900000002": "unparseable_value",
-        "900000004": "implausible_amount",
+        "900000004": "non_finite_value",
     }
 
 

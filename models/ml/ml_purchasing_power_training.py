@@ -17,4 +17,11 @@ def model(dbt, session):
     )
     training = dbt.ref("int_purchasing_power_training_set").df()
     cutoffs = dbt.ref("int_feature_cutoffs").df()
+    # int_scoring_context's check stops empty inputs first; this guard keeps a partial run honest.
+    if cutoffs.empty or training.empty:
+        raise ValueError(
+            f"shopper_scores: nothing to train purchasing power on (int_feature_cutoffs: {len(cutoffs)} rows, "
+            f"int_purchasing_power_training_set: {len(training)} rows); "
+            "`dbt build --select +int_scoring_context` says which raw rows were rejected and why"
+        )
     return purchasing_power.fit_and_evaluate(training, params, cutoffs).to_frame()

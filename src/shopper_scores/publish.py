@@ -49,7 +49,7 @@ DEMO_PSEUDONYM_KEY = "shopper-scores-public-demo-key"
 MIN_KEY_LENGTH = 16
 
 # Customer-level marts: must match the scoring context; customer_id is pseudonymised.
-CUSTOMER_MARTS = ("purchasing_power_scores", "credit_scores", "user_features")
+CUSTOMER_MARTS = ("purchasing_power_scores", "credit_scores", "user_features", "unscored_customers")
 OK_STATUSES = {"success", "pass", "warn", "no-op"}
 
 AGE_BAND = """
@@ -73,6 +73,8 @@ PUBLISHED = {
                      "from source.main.credit_scores as s",
     "user_features": f"select {{customer}} as customer_id, s.* exclude (customer_id, age_years), "
                      f"{AGE_BAND} as age_band from source.main.user_features as s",
+    "unscored_customers": "select {customer} as customer_id, s.* exclude (customer_id) "
+                          "from source.main.unscored_customers as s",
     "model_metrics": "select * from source.main.model_metrics",
     "model_metrics_wide": "select * from source.main.model_metrics_wide",
     "raw_row_accounting": "select * from source.main.raw_row_accounting",

@@ -23,7 +23,7 @@ typed as (
         {{ clean_id('source.order_id') }} as order_id,
         {{ safe_timestamp('source.opened_at') }} as opened_at,
         {{ safe_number('source.principal') }} as principal,
-        {{ safe_integer('source.term_months') }} as term_months,
+        {{ safe_count('source.term_months') }} as term_months,
         source.opened_at as raw_opened_at,
         source.principal as raw_principal,
         source.term_months as raw_term_months
@@ -40,12 +40,26 @@ checked as (
                 or (typed.raw_principal is not null and typed.principal is null)
                 or (typed.raw_term_months is not null and typed.term_months is null)
                 then 'unparseable_value'
+            when
+                {{ is_non_finite('typed.opened_at') }}
+                or {{ is_non_finite('typed.principal') }}
+                or {{ is_non_finite('typed.term_months') }}
+                then 'non_finite_value'
+            when {{ is_fractional('typed.term_months') }} then 'non_integer_value'
             when typed.opened_at is null or typed.principal is null or typed.term_months is null
                 then 'missing_value'
+            when {{ is_implausibly_early('typed.opened_at') }} then 'implausible_date'
             when typed.opened_at > extraction.extracted_at then 'future_dated'
             when typed.principal < 0 then 'negative_amount'
             when typed.principal > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
-            when typed.principal = 0 or typed.term_months < 1 then 'invalid_value'
+            when
+                {{ has_control_character('typed.credit_account_id') }}
+                or {{ has_control_character('typed.customer_id') }}
+                or {{ has_control_character('typed.order_id') }}
+                or {{ is_outside_integer_range('typed.term_months') }}
+                or typed.principal = 0
+                or typed.term_months < 1
+                then 'invalid_value'
         end as row_level_reason
     from typed
     cross join extraction
@@ -70,7 +84,7 @@ final as (
         ranked.order_id,
         ranked.opened_at,
         ranked.principal,
-        ranked.term_months,
+        {{ safe_integer('ranked.term_months') }} as term_months,
         coalesce(
             ranked.row_level_reason,
             case

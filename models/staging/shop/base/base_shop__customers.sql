@@ -12,10 +12,10 @@ typed as (
     select
         {{ clean_id('source.customer_id') }} as customer_id,
         {{ safe_timestamp('source.signup_at') }} as signup_at,
-        {{ safe_integer('source.birth_year') }} as birth_year,
+        {{ safe_count('source.birth_year') }} as birth_year,
         {{ clean_code('source.gender') }} as gender,
         {{ clean_code('source.region') }} as region,
-        {{ safe_integer('source.city_tier') }} as city_tier,
+        {{ safe_count('source.city_tier') }} as city_tier,
         source.signup_at as raw_signup_at,
         source.birth_year as raw_birth_year,
         source.city_tier as raw_city_tier
@@ -32,7 +32,21 @@ checked as (
                 or (typed.raw_birth_year is not null and typed.birth_year is null)
                 or (typed.raw_city_tier is not null and typed.city_tier is null)
                 then 'unparseable_value'
+            when
+                {{ is_non_finite('typed.signup_at') }}
+                or {{ is_non_finite('typed.birth_year') }}
+                or {{ is_non_finite('typed.city_tier') }}
+                then 'non_finite_value'
+            when {{ is_fractional('typed.birth_year') }} or {{ is_fractional('typed.city_tier') }}
+                then 'non_integer_value'
+            when {{ is_implausibly_early('typed.signup_at') }} then 'implausible_date'
             when typed.signup_at > extraction.extracted_at then 'future_dated'
+            when
+                {{ has_control_character('typed.customer_id') }}
+                or {{ has_control_character('typed.gender') }}
+                or {{ has_control_character('typed.region') }}
+                or {{ is_outside_integer_range('typed.city_tier') }}
+                then 'invalid_value'
         end as row_level_reason
     from typed
     cross join extraction
@@ -53,10 +67,12 @@ final as (
         {{ row_key(['ranked.customer_id']) }} as row_key,
         ranked.customer_id,
         ranked.signup_at,
+        -- Still a number: an implausible (even huge) birth year is not rejected here;
+        -- stg_shop__customers nulls and flags it, and converts the plausible ones to integer.
         ranked.birth_year,
         ranked.gender,
         ranked.region,
-        ranked.city_tier,
+        {{ safe_integer('ranked.city_tier') }} as city_tier,
         coalesce(ranked.row_level_reason, case when ranked.duplicate_rank > 1 then 'duplicate' end)
             as rejection_reason
     from ranked

@@ -34,9 +34,16 @@ checked as (
         case
             when typed.event_id is null or typed.customer_id is null then 'null_key'
             when typed.raw_event_at is not null and typed.event_at is null then 'unparseable_value'
+            when {{ is_non_finite('typed.event_at') }} then 'non_finite_value'
             when typed.event_at is null or typed.event_type is null then 'missing_value'
+            when {{ is_implausibly_early('typed.event_at') }} then 'implausible_date'
             when typed.event_at > extraction.extracted_at then 'future_dated'
-            when typed.event_type not in ('view', 'search', 'add_to_cart', 'remove_from_cart', 'favorite', 'checkout')
+            when
+                {{ has_control_character('typed.event_id') }}
+                or {{ has_control_character('typed.customer_id') }}
+                or {{ has_control_character('typed.session_id') }}
+                or {{ has_control_character('typed.product_id') }}
+                or typed.event_type not in ('view', 'search', 'add_to_cart', 'remove_from_cart', 'favorite', 'checkout')
                 then 'invalid_value'
         end as row_level_reason
     from typed

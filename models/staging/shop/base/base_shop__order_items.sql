@@ -15,9 +15,9 @@ product_status as (
 typed as (
     select
         {{ clean_id('source.order_id') }} as order_id,
-        {{ safe_integer('source.line_number') }} as line_number,
+        {{ safe_count('source.line_number') }} as line_number,
         {{ clean_id('source.product_id') }} as product_id,
-        {{ safe_integer('source.quantity') }} as quantity,
+        {{ safe_count('source.quantity') }} as quantity,
         {{ safe_number('source.unit_price') }} as unit_price,
         source.line_number as raw_line_number,
         source.quantity as raw_quantity,
@@ -35,9 +35,23 @@ checked as (
                 or (typed.raw_quantity is not null and typed.quantity is null)
                 or (typed.raw_unit_price is not null and typed.unit_price is null)
                 then 'unparseable_value'
+            when
+                {{ is_non_finite('typed.line_number') }}
+                or {{ is_non_finite('typed.quantity') }}
+                or {{ is_non_finite('typed.unit_price') }}
+                then 'non_finite_value'
+            when {{ is_fractional('typed.line_number') }} or {{ is_fractional('typed.quantity') }}
+                then 'non_integer_value'
             when typed.product_id is null or typed.quantity is null or typed.unit_price is null then 'missing_value'
             when typed.unit_price < 0 then 'negative_amount'
-            when typed.quantity <= 0 then 'invalid_value'
+            when typed.unit_price > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
+            when
+                {{ has_control_character('typed.order_id') }}
+                or {{ has_control_character('typed.product_id') }}
+                or {{ is_outside_integer_range('typed.line_number') }}
+                or {{ is_outside_integer_range('typed.quantity') }}
+                or typed.quantity <= 0
+                then 'invalid_value'
         end as row_level_reason
     from typed
 ),
@@ -54,11 +68,12 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.order_id', 'ranked.line_number']) }} as row_key,
+        -- line_number is still a number here (safe_count): clean_id writes 3.0 as '3', 1.5 as '1.5'.
+        {{ row_key(['ranked.order_id', clean_id('ranked.line_number')]) }} as row_key,
         ranked.order_id,
-        ranked.line_number,
+        {{ safe_integer('ranked.line_number') }} as line_number,
         ranked.product_id,
-        ranked.quantity,
+        {{ safe_integer('ranked.quantity') }} as quantity,
         ranked.unit_price,
         coalesce(
             ranked.row_level_reason,

@@ -54,7 +54,26 @@ checked as (
                 or (typed.raw_discount_amount is not null and typed.discount_amount is null)
                 or (typed.raw_refund_amount is not null and typed.refund_amount is null)
                 then 'unparseable_value'
+            when
+                {{ is_non_finite('typed.ordered_at') }}
+                or {{ is_non_finite('typed.paid_at') }}
+                or {{ is_non_finite('typed.shipped_at') }}
+                or {{ is_non_finite('typed.delivered_at') }}
+                or {{ is_non_finite('typed.cancelled_at') }}
+                or {{ is_non_finite('typed.returned_at') }}
+                or {{ is_non_finite('typed.order_amount') }}
+                or {{ is_non_finite('typed.discount_amount') }}
+                or {{ is_non_finite('typed.refund_amount') }}
+                then 'non_finite_value'
             when typed.ordered_at is null or typed.order_amount is null then 'missing_value'
+            when
+                {{ is_implausibly_early('typed.ordered_at') }}
+                or {{ is_implausibly_early('typed.paid_at') }}
+                or {{ is_implausibly_early('typed.shipped_at') }}
+                or {{ is_implausibly_early('typed.delivered_at') }}
+                or {{ is_implausibly_early('typed.cancelled_at') }}
+                or {{ is_implausibly_early('typed.returned_at') }}
+                then 'implausible_date'
             when
                 typed.ordered_at > extraction.extracted_at
                 or typed.paid_at > extraction.extracted_at
@@ -65,8 +84,17 @@ checked as (
                 then 'future_dated'
             when typed.order_amount < 0 or typed.discount_amount < 0 or typed.refund_amount < 0
                 then 'negative_amount'
-            when typed.order_amount > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
-            when typed.discount_amount > typed.order_amount then 'invalid_value'
+            when
+                typed.order_amount > {{ var('order_amount_max_plausible') }}
+                or typed.discount_amount > {{ var('order_amount_max_plausible') }}
+                or typed.refund_amount > {{ var('order_amount_max_plausible') }}
+                then 'implausible_amount'
+            when
+                {{ has_control_character('typed.order_id') }}
+                or {{ has_control_character('typed.customer_id') }}
+                or {{ has_control_character('typed.payment_method') }}
+                or typed.discount_amount > typed.order_amount
+                then 'invalid_value'
             when
                 typed.paid_at < typed.ordered_at
                 or typed.shipped_at < typed.ordered_at

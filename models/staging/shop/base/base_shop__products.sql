@@ -20,7 +20,11 @@ checked as (
         case
             when typed.product_id is null then 'null_key'
             when typed.raw_list_price is not null and typed.list_price is null then 'unparseable_value'
+            when {{ is_non_finite('typed.list_price') }} then 'non_finite_value'
             when typed.list_price < 0 then 'negative_amount'
+            when typed.list_price > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
+            when {{ has_control_character('typed.product_id') }} or {{ has_control_character('typed.category') }}
+                then 'invalid_value'
         end as row_level_reason
     from typed
 ),

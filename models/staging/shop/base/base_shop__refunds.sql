@@ -47,10 +47,19 @@ checked as (
                 (typed.raw_refunded_at is not null and typed.refunded_at is null)
                 or (typed.raw_refund_amount is not null and typed.refund_amount is null)
                 then 'unparseable_value'
+            when {{ is_non_finite('typed.refunded_at') }} or {{ is_non_finite('typed.refund_amount') }}
+                then 'non_finite_value'
             when typed.refunded_at is null or typed.refund_amount is null then 'missing_value'
+            when {{ is_implausibly_early('typed.refunded_at') }} then 'implausible_date'
             when typed.refunded_at > extraction.extracted_at then 'future_dated'
-            when typed.refund_amount <= 0 then 'invalid_value'
+            -- A refund document is positive by definition: a negative or zero one is invalid_value.
             when typed.refund_amount > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
+            when
+                {{ has_control_character('typed.refund_id') }}
+                or {{ has_control_character('typed.customer_id') }}
+                or {{ has_control_character('typed.order_id') }}
+                or typed.refund_amount <= 0
+                then 'invalid_value'
         end as row_level_reason
     from typed
     cross join extraction

@@ -15,7 +15,7 @@ account_status as (
 typed as (
     select
         {{ clean_id('source.credit_account_id') }} as credit_account_id,
-        {{ safe_integer('source.installment_number') }} as installment_number,
+        {{ safe_count('source.installment_number') }} as installment_number,
         {{ safe_cast('source.due_date', 'date') }} as due_date,
         {{ safe_number('source.amount_due') }} as amount_due,
         {{ safe_timestamp('source.paid_at') }} as paid_at,
@@ -41,9 +41,27 @@ checked as (
                 or (typed.raw_paid_at is not null and typed.paid_at is null)
                 or (typed.raw_amount_paid is not null and typed.amount_paid is null)
                 then 'unparseable_value'
+            when
+                {{ is_non_finite('typed.installment_number') }}
+                or {{ is_non_finite('typed.due_date') }}
+                or {{ is_non_finite('typed.amount_due') }}
+                or {{ is_non_finite('typed.paid_at') }}
+                or {{ is_non_finite('typed.amount_paid') }}
+                then 'non_finite_value'
+            when {{ is_fractional('typed.installment_number') }} then 'non_integer_value'
             when typed.due_date is null or typed.amount_due is null then 'missing_value'
+            when {{ is_implausibly_early('typed.due_date') }} or {{ is_implausibly_early('typed.paid_at') }}
+                then 'implausible_date'
             when typed.paid_at > extraction.extracted_at then 'future_dated'
             when typed.amount_due < 0 or typed.amount_paid < 0 then 'negative_amount'
+            when
+                typed.amount_due > {{ var('order_amount_max_plausible') }}
+                or typed.amount_paid > {{ var('order_amount_max_plausible') }}
+                then 'implausible_amount'
+            when
+                {{ has_control_character('typed.credit_account_id') }}
+                or {{ is_outside_integer_range('typed.installment_number') }}
+                then 'invalid_value'
         end as row_level_reason
     from typed
     cross join extraction
@@ -66,9 +84,10 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.credit_account_id', 'ranked.installment_number']) }} as row_key,
+        -- installment_number is still a number here (safe_count): clean_id writes 3.0 as '3', 1.5 as '1.5'.
+        {{ row_key(['ranked.credit_account_id', clean_id('ranked.installment_number')]) }} as row_key,
         ranked.credit_account_id,
-        ranked.installment_number,
+        {{ safe_integer('ranked.installment_number') }} as installment_number,
         ranked.due_date,
         ranked.amount_due,
         ranked.paid_at,

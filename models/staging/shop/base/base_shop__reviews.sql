@@ -22,7 +22,7 @@ typed as (
         {{ clean_id('source.customer_id') }} as customer_id,
         {{ clean_id('source.product_id') }} as product_id,
         {{ clean_id('source.order_id') }} as order_id,
-        {{ safe_integer('source.rating') }} as rating,
+        {{ safe_count('source.rating') }} as rating,
         {{ safe_timestamp('source.reviewed_at') }} as reviewed_at,
         source.rating as raw_rating,
         source.reviewed_at as raw_reviewed_at
@@ -38,9 +38,20 @@ checked as (
                 (typed.raw_rating is not null and typed.rating is null)
                 or (typed.raw_reviewed_at is not null and typed.reviewed_at is null)
                 then 'unparseable_value'
+            when {{ is_non_finite('typed.rating') }} or {{ is_non_finite('typed.reviewed_at') }}
+                then 'non_finite_value'
+            when {{ is_fractional('typed.rating') }} then 'non_integer_value'
             when typed.reviewed_at is null or typed.rating is null then 'missing_value'
+            when {{ is_implausibly_early('typed.reviewed_at') }} then 'implausible_date'
             when typed.reviewed_at > extraction.extracted_at then 'future_dated'
-            when typed.rating < 1 or typed.rating > 5 then 'invalid_value'
+            when
+                {{ has_control_character('typed.review_id') }}
+                or {{ has_control_character('typed.customer_id') }}
+                or {{ has_control_character('typed.product_id') }}
+                or {{ has_control_character('typed.order_id') }}
+                or typed.rating < 1
+                or typed.rating > 5
+                then 'invalid_value'
         end as row_level_reason
     from typed
     cross join extraction
@@ -64,7 +75,7 @@ final as (
         ranked.customer_id,
         ranked.product_id,
         ranked.order_id,
-        ranked.rating,
+        {{ safe_integer('ranked.rating') }} as rating,
         ranked.reviewed_at,
         coalesce(
             ranked.row_level_reason,

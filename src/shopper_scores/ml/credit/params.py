@@ -29,6 +29,11 @@ from .scaling import ScoreScaling
 __all__ = ["CreditParams", "ScorecardParams", "GBMParams", "PlattParams", "ScoreScaling", "ParameterError"]
 
 
+# An empty scoring context means no clean order; the dbt check on int_scoring_context names the cause.
+_EMPTY_CONTEXT_HINT = (" (no clean order: `dbt build --select +int_scoring_context` says how many raw "
+                       "orders were read and rejected, and why)")
+
+
 @dataclass(frozen=True)
 class ScorecardParams(Checked):
     """Hyper-parameters of the WOE scorecard.
@@ -104,7 +109,8 @@ class CreditParams(Checked):
         if "as_of_date" not in getattr(context, "columns", ()):
             raise ParameterError("the scoring context must be a frame with an 'as_of_date' column")
         if len(context) != 1:
-            raise ParameterError(f"the scoring context must hold exactly one row, got {len(context)}")
+            raise ParameterError(f"the scoring context must hold exactly one row, got {len(context)}"
+                                 + _EMPTY_CONTEXT_HINT * (len(context) == 0))
         return cls(
             as_of_date=as_date("as_of_date", context["as_of_date"].iloc[0], required=True),
             random_seed=random_seed,

@@ -34,6 +34,10 @@ __all__ = [
 SELECTION_METRICS = frozenset({"mae", "rmse", "r2", "spearman", "normalised_gini", "top_decile_capture"})
 LOWER_IS_BETTER = frozenset({"mae", "rmse"})
 
+# An empty scoring context means no clean order; the dbt check on int_scoring_context names the cause.
+_EMPTY_CONTEXT_HINT = (" (no clean order: `dbt build --select +int_scoring_context` says how many raw "
+                       "orders were read and rejected, and why)")
+
 # The columns of int_scoring_context that PurchasingPowerParams.from_dbt reads.
 _CONTEXT_COLUMNS = ("as_of_date", "horizon_days", "label_window_days", "n_train_windows")
 
@@ -83,7 +87,8 @@ class PurchasingPowerParams(Checked):
 def _one_row(context) -> Mapping:
     if isinstance(context, pd.DataFrame):
         if len(context) != 1:
-            raise ParameterError(f"the scoring context must have exactly one row, got {len(context)}")
+            raise ParameterError(f"the scoring context must have exactly one row, got {len(context)}"
+                                 + _EMPTY_CONTEXT_HINT * (len(context) == 0))
         return context.iloc[0].to_dict()
     if isinstance(context, pd.Series):
         return context.to_dict()
