@@ -24,7 +24,7 @@ PRECEDENCE = (
     "null_key", "unparseable_value", "non_finite_value", "non_integer_value", "missing_value",
     "implausible_date", "future_dated", "negative_amount", "implausible_amount", "invalid_value",
     "inconsistent_lifecycle", "duplicate", "unknown_customer", "unknown_order", "unknown_product",
-    "unknown_credit_account", "refund_already_on_order", "parent_quarantined",
+    "unknown_credit_account", "parent_quarantined", "refund_already_on_order",
 )
 
 CUT = dt.datetime(2025, 12, 31, 18, 0, 0)  # the small shop's extraction_manifest.extracted_at
@@ -49,7 +49,7 @@ TIMESTAMP_COLUMNS = {
 ORDER_STATES = ("paid_at", "shipped_at", "delivered_at", "cancelled_at", "returned_at")
 
 # Values per class (hypothesis picks one per planted row).
-NON_FINITE = (math.nan, math.inf, -math.inf)
+NON_FINITE = (math.nan, math.inf, -math.inf, "1e400", "-1e400")  # text overflowing a double is infinite
 INFINITE_TIMESTAMPS = ("infinity", "-infinity", "Infinity")
 GARBLED_TIMESTAMPS = ("not a date", "2024-02-30 10:00:00", "2024-13-01", "yesterday")
 GARBLED_NUMBERS = ("abc", "12,50", "$12", "1.2.3")
@@ -59,8 +59,9 @@ IMPLAUSIBLE_DATES = (
 )
 FUTURE_DATES = (dt.datetime(9999, 12, 31, 23, 59, 59), dt.datetime(2099, 1, 1), CUT + dt.timedelta(seconds=1),
                 "2025-12-31 17:30:00-02:00")  # 19:30 UTC: after the cut only once the offset is applied
-ODD_TEXT = ("\x07bell", "tab\tinside", "esc\x1b[31m", "\u202eright-to-left", "zero\u200bwidth", "  ünïcödé  ",
-            "quote\"and,comma", "new\nline")
+# Control characters are invalid in an id or a code, fine in free text; other unicode is fine anywhere.
+CONTROL_TEXT = ("\x07bell", "tab\tinside", "esc\x1b[31m", "new\nline")  # NUL: see test_hostile_files
+UNICODE_TEXT = ("\u202eright-to-left", "zero\u200bwidth", "  ünïcödé  ", "quote\"and,comma", "emoji 🛒")
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,19 @@ def _faults() -> list[Fault]:
         f("customers", "non_finite_value", "signup_at", INFINITE_TIMESTAMPS),
         f("customers", "implausible_date", "signup_at", IMPLAUSIBLE_DATES),
         f("customers", "future_dated", "signup_at", FUTURE_DATES),
-        f("customers", None, "region", ODD_TEXT),
+        f("customers", "non_integer_value", "city_tier", (1.5,)),
+        f("customers", "non_integer_value", "birth_year", (1980.5,)),
+        f("customers", "invalid_value", "region", CONTROL_TEXT),
+        f("customers", None, "region", UNICODE_TEXT),
         # products
         f("products", "null_key", "product_id", (None,)),
         f("products", "unparseable_value", "list_price", GARBLED_NUMBERS),
         f("products", "non_finite_value", "list_price", NON_FINITE),
         f("products", "negative_amount", "list_price", (-0.01, -250.0)),
-        f("products", None, "category", ODD_TEXT),
+        f("products", "invalid_value", "category", CONTROL_TEXT),
+        f("products", None, "category", UNICODE_TEXT),
+        f("products", None, "brand", CONTROL_TEXT),
+        f("products", None, "list_price", (0.0,)),
         # orders
         f("orders", "null_key", "order_id", (None,)),
         f("orders", "null_key", "customer_id", (None,)),
@@ -141,6 +148,8 @@ def _faults() -> list[Fault]:
         f("order_items", "unparseable_value", "unit_price", GARBLED_NUMBERS),
         f("order_items", "non_finite_value", "unit_price", NON_FINITE),
         f("order_items", "non_integer_value", "quantity", (0.5, 1.5, 2.5)),
+        f("order_items", "non_integer_value", "line_number", (1.5,)),
+        f("order_items", None, "unit_price", (0.0,)),
         f("order_items", "missing_value", "product_id", (None,)),
         f("order_items", "missing_value", "quantity", (None,)),
         f("order_items", "negative_amount", "unit_price", (-3.0,)),
@@ -193,6 +202,7 @@ def _faults() -> list[Fault]:
         f("repayments", "non_finite_value", "amount_due", NON_FINITE),
         f("repayments", "non_finite_value", "amount_paid", NON_FINITE),
         f("repayments", "non_finite_value", "paid_at", INFINITE_TIMESTAMPS),
+        f("repayments", "non_integer_value", "installment_number", (2.5,)),
         f("repayments", "missing_value", "amount_due", (None,)),
         f("repayments", "missing_value", "due_date", (None,)),
         f("repayments", "implausible_date", "due_date", (dt.date(1800, 1, 1), dt.date(1969, 12, 31))),
