@@ -1,6 +1,7 @@
 -- Order behaviour of each (customer, feature_date), from orders placed strictly before
 -- feature_date and lifecycle states dated strictly before it (an order cancelled or returned
--- later still counts as live at feature_date).
+-- later still counts as live at feature_date). Money is summed exactly (macro exact_sum): the
+-- features are the same in every build, whatever order the engine's threads add rows in.
 with
 
 feature_dates as (
@@ -45,19 +46,20 @@ final as (
         {%- for days in [30, 90, 365] %}
         sum(case when not is_cancelled and days_before <= {{ days }} then 1 else 0 end)
             as orders_{{ days }}d,
-        sum(case when days_before <= {{ days }} then net_amount else 0 end) as net_spend_{{ days }}d,
+        {{ exact_sum('case when days_before <= ' ~ days ~ ' then net_amount else 0 end') }}
+            as net_spend_{{ days }}d,
         {%- endfor %}
-        sum(net_amount) as net_spend_lifetime,
-        sum(case when days_before > 90 and days_before <= 180 then net_amount else 0 end)
+        {{ exact_sum('net_amount') }} as net_spend_lifetime,
+        {{ exact_sum('case when days_before > 90 and days_before <= 180 then net_amount else 0 end') }}
             as net_spend_prev_90d,
         min(case when not is_cancelled then days_before end) as recency_days,
         max(days_before) as days_since_first_order,
-        avg(days_since_previous_order) as mean_days_between_orders,
-        stddev_samp(days_since_previous_order) as std_days_between_orders,
+        {{ exact_mean_of_integers('days_since_previous_order') }} as mean_days_between_orders,
+        {{ exact_stddev_samp_of_integers('days_since_previous_order') }} as std_days_between_orders,
         sum(case when is_cancelled then 1 else 0 end) * 1.0 / count(*) as cancellation_rate,
         sum(case when is_returned then 1 else 0 end) * 1.0
         / nullif(sum(case when is_delivered then 1 else 0 end), 0) as return_rate,
-        sum(discount_amount) / nullif(sum(order_amount), 0) as discount_share,
+        {{ exact_sum('discount_amount') }} / nullif({{ exact_sum('order_amount') }}, 0) as discount_share,
         sum(case when is_instalment then 1 else 0 end) * 1.0 / count(*) as instalment_order_share
     from orders_as_of
     group by customer_id, feature_date

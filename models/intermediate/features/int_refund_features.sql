@@ -14,14 +14,10 @@ final as (
         feature_dates.customer_id,
         feature_dates.feature_date,
         count(*) as refunds_lifetime,
-        sum(refunds.refund_amount) as refunded_amount_lifetime,
-        sum(
-            case
-                when {{ dbt.datediff('refunds.refunded_at', 'feature_dates.feature_date', 'day') }} <= 90
-                    then refunds.refund_amount
-                else 0
-            end
-        ) as refunded_amount_90d
+        {{ exact_sum('refunds.refund_amount') }} as refunded_amount_lifetime,
+        {{ exact_sum(
+            'case when ' ~ dbt.datediff('refunds.refunded_at', 'feature_dates.feature_date', 'day')
+            ~ ' <= 90 then refunds.refund_amount else 0 end') }} as refunded_amount_90d
     from feature_dates
     inner join refunds
         on

@@ -49,7 +49,7 @@ account_totals as (
         customer_id,
         feature_date,
         count(*) as credit_accounts_lifetime,
-        sum(principal) as credit_principal_lifetime
+        {{ exact_sum('principal') }} as credit_principal_lifetime
     from accounts_as_of
     group by customer_id, feature_date
 ),
@@ -64,7 +64,7 @@ instalment_totals as (
         max(case when is_due then greatest(days_past_due, 0) end) as max_days_past_due,
         coalesce(max(case when is_due and not is_settled then days_past_due end), 0)
             as current_days_past_due,
-        sum(case when not is_settled then amount_due else 0 end) as outstanding_balance
+        {{ exact_sum('case when not is_settled then amount_due else 0 end') }} as outstanding_balance
     from instalments_as_of
     group by customer_id, feature_date
 ),

@@ -14,7 +14,7 @@ final as (
         feature_dates.customer_id,
         feature_dates.feature_date,
         count(*) as reviews_lifetime,
-        avg(cast(reviews.rating as double)) as mean_review_rating,
+        {{ exact_mean_of_integers('reviews.rating') }} as mean_review_rating,
         sum(case when reviews.rating <= 2 then 1 else 0 end) * 1.0 / count(*) as low_rating_share
     from feature_dates
     inner join reviews

@@ -69,8 +69,8 @@ spend as (
     select
         customer_id,
         feature_date,
-        sum(case when is_counted then order_net_amount else 0 end) - sum(refund_in_window)
-            as net_spend_in_window,
+        {{ exact_sum('case when is_counted then order_net_amount else 0 end') }}
+        - {{ exact_sum('refund_in_window') }} as net_spend_in_window,
         sum(case when is_counted then 1 else 0 end) as orders_in_window
     from orders_in_windows
     group by customer_id, feature_date
@@ -80,7 +80,7 @@ refunds_in_windows as (
     select
         windows.customer_id,
         windows.feature_date,
-        sum(refunds.refund_amount) as refunded_in_window
+        {{ exact_sum('refunds.refund_amount') }} as refunded_in_window
     from windows
     inner join refunds
         on

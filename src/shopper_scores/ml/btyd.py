@@ -28,6 +28,7 @@ from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1
 
 from .features import to_float
+from .threads import with_fixed_threads
 
 REQUIRED_COLUMNS = ("orders_lifetime", "days_since_first_order", "recency_days", "net_spend_lifetime")
 FEATURE_NAMES = ["btyd_expected_orders", "btyd_p_alive", "btyd_expected_order_value", "btyd_expected_spend"]
@@ -156,6 +157,7 @@ class BTYDModel:
         return out
 
 
+@with_fixed_threads
 def fit(frame: pd.DataFrame, horizon_days: float, seed: int = 42) -> tuple[BTYDModel, str | None]:
     """Fit BG/NBD and Gamma-Gamma on the rows' point-in-time inputs (no labels are used)."""
     if any(col not in frame.columns for col in REQUIRED_COLUMNS):

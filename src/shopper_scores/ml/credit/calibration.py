@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from ..features import FeatureSpec
+from ..threads import with_fixed_threads
 from ..training_log import join_notes
 from .params import PlattParams
 
@@ -41,6 +42,7 @@ class PlattScaling:
     def __init__(self, params: PlattParams = PlattParams()):
         self.params = params
 
+    @with_fixed_threads
     def fit(self, z, y) -> "PlattScaling":
         y = np.asarray(y)
         if len(y) == 0 or y.min() == y.max():

@@ -10,6 +10,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ..features import FeatureSpec, hist_gbm_pipeline, prepare_features
+from ..threads import with_fixed_threads
 from .calibration import CalibratedClassifier, smoothed_logit
 from .params import GBMParams, PlattParams
 from .scaling import PD_CLIP
@@ -33,6 +34,7 @@ class CreditGBM(CalibratedClassifier):
         super().__init__(feature_spec, params=params, calibration=calibration, version=version)
         self.random_seed = random_seed
 
+    @with_fixed_threads
     def fit(self, X: pd.DataFrame, y) -> "CreditGBM":
         y = np.asarray(y, dtype=int)
         if len(y) < 2 or y.min() == y.max():
@@ -44,6 +46,7 @@ class CreditGBM(CalibratedClassifier):
         self.pipeline_, self.constant_logit_, self.fit_note_ = pipeline, 0.0, None
         return self
 
+    @with_fixed_threads
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated log-odds of default."""
         check_is_fitted(self, "constant_logit_")

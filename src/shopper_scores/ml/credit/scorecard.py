@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from ..features import FeatureSpec, prepare_features
+from ..threads import with_fixed_threads
 from .binning import FeatureBinning
 from .calibration import CalibratedClassifier, smoothed_logit
 from .params import PlattParams, ScorecardParams
@@ -51,6 +52,7 @@ class CreditScorecard(CalibratedClassifier):
 
     # ---- fitting
 
+    @with_fixed_threads
     def fit(self, X: pd.DataFrame, y) -> "CreditScorecard":
         y = np.asarray(y, dtype=float)
         spec, params = self.feature_spec, self.params
@@ -104,7 +106,9 @@ class CreditScorecard(CalibratedClassifier):
 
     def logit_from_bins(self, bins: np.ndarray) -> np.ndarray:
         """Uncalibrated log-odds of default of rows binned by :meth:`bin_indices`."""
-        return self.intercept_ + self._woe(bins) @ self.coef_
+        # A per-row sum, not a BLAS product: a row's log-odds must not depend on the rows
+        # batched with it (see purchasing_power.estimators.RowwiseRidge).
+        return self.intercept_ + (self._woe(bins) * self.coef_).sum(axis=1)
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated log-odds of default."""

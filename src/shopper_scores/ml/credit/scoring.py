@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..features import decode_blob
+from ..threads import with_fixed_threads
 from .scaling import pd_to_score
 from .scorecard import CreditScorecard
 
@@ -25,6 +26,7 @@ def load_scorecard(model_blob: str) -> CreditScorecard:
     return decode_blob(model_blob, expected=CreditScorecard)
 
 
+@with_fixed_threads
 def score(model_blob: str, features: pd.DataFrame) -> pd.DataFrame:
     """Score one batch (stateless; safe to call batch by batch).
 

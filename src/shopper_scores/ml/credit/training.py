@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..features import MAX_GBM_CATEGORIES, FeatureSpec, encode_blob, iso_dates, select_features
 from ..metrics import classification_metrics
+from ..threads import with_fixed_threads
 from ..training_log import TrainingLog
 from ..versioning import model_version
 from .challenger import BaseRateClassifier, CreditGBM
@@ -111,6 +112,7 @@ def _fit(model, fit: pd.DataFrame, calibration: pd.DataFrame | None):
     return model
 
 
+@with_fixed_threads
 def fit_model(name: str, frame: pd.DataFrame, params: CreditParams, calibration: pd.DataFrame | None = None):
     """Fit one credit model on ``frame`` outside the out-of-time protocol (e.g. a
     cross-validation fold): the same binning, WOE, feature selection, logistic regression
@@ -160,6 +162,7 @@ def no_model_result(params: CreditParams, reason: str) -> TrainingResult:
     return result
 
 
+@with_fixed_threads
 def fit_and_evaluate(training: pd.DataFrame, params: CreditParams) -> TrainingResult:
     """Fit, calibrate, evaluate and refit the credit models by the plan of
     :func:`~.protocol.plan_stages` (see :mod:`.protocol`)."""
@@ -169,7 +172,9 @@ def fit_and_evaluate(training: pd.DataFrame, params: CreditParams) -> TrainingRe
     for col in ("split", "is_default", "feature_date"):
         if col not in training.columns:
             raise ValueError(f"credit: training frame lacks required column {col!r}")
-    data = _labelled(training)
+    # SQL promises no row order; the fits sum in row order and must not depend on it.
+    keys = [c for c in ("feature_date", "customer_id", "credit_account_id") if c in training.columns]
+    data = _labelled(training).sort_values(keys, kind="stable").reset_index(drop=True)
     split = data["split"].astype(object).where(data["split"].notna(), None)
     unknown = sorted({str(s) for s in split if s not in SPLITS})
     if unknown:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..features import decode_blob
+from ..threads import with_fixed_threads
 from .estimators import PurchasingPowerModel
 
 __all__ = ["load_model", "score"]
@@ -16,6 +17,7 @@ def load_model(model_blob: str) -> PurchasingPowerModel:
     return decode_blob(model_blob, expected=PurchasingPowerModel)
 
 
+@with_fixed_threads
 def score(model_blob: str, features: pd.DataFrame) -> pd.DataFrame:
     """Predict spend over the horizon for one batch of customers with the blob's ``predict``.
 

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import btyd
 from ..features import MAX_GBM_CATEGORIES, FeatureSpec, encode_blob, iso_dates, select_features, to_float
 from ..metrics import regression_metrics
+from ..threads import with_fixed_threads
 from ..training_log import TrainingLog, join_notes
 from ..versioning import model_version
 from . import labels
@@ -215,6 +216,7 @@ class _Run:
                 self.result.model_blob = row["model_blob"]
 
 
+@with_fixed_threads
 def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
                      cutoffs: pd.DataFrame | None = None) -> TrainingResult:
     """Fit, choose, test and refit the purchasing-power models (see the package docstring).
