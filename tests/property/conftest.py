@@ -9,6 +9,7 @@ the example anyway.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -71,7 +72,7 @@ def workspace(tmp_path_factory):
     base = tmp_path_factory.mktemp("property_work")
 
     def make(file_format: str, raw_name: str = "raw") -> tuple[Path, Path]:
-        shop_dir = base / raw_name.encode("ascii", "replace").decode().replace("'", "q").replace(" ", "_")
+        shop_dir = base / re.sub(r"[^A-Za-z0-9]", "_", raw_name)  # the hostile part stays in raw_name
         raw, work_dir = shop_dir / raw_name, shop_dir / f"dbt_{file_format}"
         shutil.rmtree(raw, ignore_errors=True)
         raw.mkdir(parents=True)

@@ -67,7 +67,7 @@ def assert_accounted(work_dir, written: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- orders unusable
-EMPTY = r"empty|no rows|0 rows|zero rows|no (clean )?orders|0 orders|header only"
+EMPTY = r"empty|no rows|0 rows|zero rows|no (clean )?orders?|0 orders|header only|orders: read 0"
 
 
 @settings(max_examples=FILE_EXAMPLES)
@@ -85,7 +85,8 @@ def test_empty_orders_file_stops_with_a_message(clean_shop, workspace, variant):
         schema = pa.schema([(c, clean_shop.arrow_types["orders"][c]) for c in clean_shop.columns["orders"]])
         pq.write_table(schema.empty_table(), path)
     result = run_build(["build"], raw=raw, work_dir=work_dir, file_format=file_format)
-    assert_stops_with(result, f"orders.{file_format}", problem=EMPTY)
+    # A 0-row Parquet file is a valid empty table: the stop may name the table rather than the file.
+    assert_stops_with(result, "orders" if kind == "zero_rows" else f"orders.{file_format}", problem=EMPTY)
 
 
 @settings(max_examples=FILE_EXAMPLES)
