@@ -22,9 +22,30 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 
 from shopper_scores.dbt_runner import PROJECT_DIR, run_dbt  # noqa: E402,F401  (re-exported)
 from shopper_scores.demo_data import generate  # noqa: E402
+
+
+# Hypothesis profiles of the property-based suite (tests/property), registered here so that
+# --hypothesis-profile works from the repository root: `ci` (default, bounded, derandomized) and
+# `thorough` (by hand).
+_COMMON = dict(
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture),
+    print_blob=True,
+)
+settings.register_profile("ci", max_examples=1, derandomize=True, **_COMMON)
+settings.register_profile("thorough", max_examples=25, **_COMMON)
+
+
+def pytest_configure(config):
+    # --hypothesis-profile (read by hypothesis' plugin) wins; otherwise the bounded CI profile.
+    if not config.getoption("hypothesis_profile", None):
+        settings.load_profile("ci")
 
 
 # Small enough for CI on 2 cores, large enough for the planted signal to show on the test window.
@@ -105,7 +126,8 @@ def built_warehouse(tmp_path_factory, demo_raw) -> Path:
 # lets both finish together. test_pipeline's first test builds the shared demo warehouse while
 # the other worker runs the history test, which builds its own.
 SLOW_FIRST = (
-    "test_cut_and_stops", "test_model_metrics_history", "test_pipeline", "test_publish", "test_raw_files",
+    "test_cut_and_stops", "test_hostile_rows", "test_model_metrics_history", "test_pipeline", "test_publish",
+    "test_hostile_files", "test_raw_files",
     "test_hostile_values", "test_orders_only", "test_refunds_and_partial_files", "test_sql_lint",
     "test_leakage", "test_determinism",
 )

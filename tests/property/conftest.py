@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 
 from shopper_scores.dbt_runner import PROJECT_DIR, dbt_command, dbt_env
 from shopper_scores.demo_data import generate
@@ -25,25 +24,9 @@ from .hostile import CUT, Shop, clean_refunds
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-_COMMON = dict(
-    deadline=None,
-    database=None,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture),
-    print_blob=True,
-)
-settings.register_profile("ci", max_examples=1, derandomize=True, **_COMMON)
-settings.register_profile("thorough", max_examples=25, **_COMMON)
-
 SHOP_CUSTOMERS = 300
 SHOP_SEED = 11
 TABLES = ("customers", "products", "orders", "order_items", "events", "reviews", "credit_accounts", "repayments")
-
-
-def pytest_configure(config):
-    # --hypothesis-profile (read by hypothesis' plugin) wins; otherwise the bounded CI profile.
-    if not config.getoption("hypothesis_profile", None):
-        settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
