@@ -126,5 +126,6 @@
 {%- endmacro %}
 
 {% macro duckdb__has_control_character(column) -%}
-    regexp_matches({{ column }}, '[[:cntrl:]]')
+    {#- C0 controls and DEL ([[:cntrl:]] is ASCII only), and the C1 controls U+0080-U+009F. -#}
+    regexp_matches({{ column }}, '[[:cntrl:]\x{80}-\x{9f}]')
 {%- endmacro %}

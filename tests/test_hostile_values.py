@@ -90,7 +90,7 @@ PLANTED = [
     *_rows("orders", "implausible_amount", {"order_amount": "1e308"}, {"discount_amount": "1e308"},
            {"refund_amount": "1e308", "returned_at": "{at}"}),
     *_rows("orders", "invalid_value", {"order_id": "h_o\x00nul"}, {"order_id": "h_o\x07bel"},
-           {"order_id": "h_o\ttab"}, {"order_id": "h_o\nnewline"}, {"customer_id": "{customer}\x07"},
+           {"order_id": "h_o\ttab"}, {"order_id": "h_o\nnewline"}, {"order_id": "h_o\x85nel"}, {"customer_id": "{customer}\x07"},
            {"payment_method": "ca\trd"}),
     *_rows("orders", CLEAN, {"order_amount": "-0.0"}, {"order_amount": "0"}, {"order_amount": "1e-300"}),
     # order_items: fractional, non-finite and out-of-range counts; prices.

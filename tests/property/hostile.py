@@ -60,7 +60,7 @@ IMPLAUSIBLE_DATES = (
 FUTURE_DATES = (dt.datetime(9999, 12, 31, 23, 59, 59), dt.datetime(2099, 1, 1), CUT + dt.timedelta(seconds=1),
                 "2025-12-31 17:30:00-02:00")  # 19:30 UTC: after the cut only once the offset is applied
 # Control characters are invalid in an id or a code, fine in free text; other unicode is fine anywhere.
-CONTROL_TEXT = ("\x07bell", "tab\tinside", "esc\x1b[31m", "new\nline")  # NUL: see test_hostile_files
+CONTROL_TEXT = ("\x07bell", "tab\tinside", "esc\x1b[31m", "new\nline", "next\x85line")  # NUL: see test_hostile_files
 UNICODE_TEXT = ("\u202eright-to-left", "zero\u200bwidth", "  ünïcödé  ", "quote\"and,comma", "emoji 🛒")
 
 
