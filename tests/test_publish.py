@@ -34,7 +34,8 @@ OTHER_KEY = "another-test-key-also-long-enough"
 # --- hand-made warehouses (fast lane) -------------------------------------------------------------
 
 def fake_warehouse(directory: Path, run_id: str = "run-1", *, stale_mart: str | None = None,
-                   statuses: dict | None = None, command: str = "build") -> tuple[Path, Path]:
+                   statuses: dict | None = None, command: str = "build",
+                   build_vars: dict | None = None, stale_quality_table: str | None = None) -> tuple[Path, Path]:
     """A warehouse with the tables publish reads, and the target directory of its "build"."""
     directory.mkdir(parents=True, exist_ok=True)
     warehouse, target = directory / "warehouse.duckdb", directory / "target"
@@ -54,16 +55,21 @@ def fake_warehouse(directory: Path, run_id: str = "run-1", *, stale_mart: str | 
                       f"'{mart_run}' as context_run_id, {extra} from ({ids})")
         c.execute("create table main.model_metrics as select 'm' as model_name, 0.5 as metric_value")
         c.execute("create view main.model_metrics_wide as select model_name, metric_value as auc from main.model_metrics")
-        c.execute("create table main.raw_row_accounting as select 'customers' as source_table, 4 as raw_rows")
+        quality_run = {table: "previous-run" if table == stale_quality_table else run_id
+                       for table in ("raw_row_accounting", "quarantined_rows")}
+        c.execute("create table main.raw_row_accounting as select 'customers' as source_table, 4 as raw_rows, "
+                  f"'{quality_run['raw_row_accounting']}' as build_run_id")
         c.execute("create table main.quarantined_rows as select 'customers' as source_table, "
-                  "'104' as row_key, 'duplicate' as rejection_reason")
+                  f"'104' as row_key, 'duplicate' as rejection_reason, '{quality_run['quarantined_rows']}' as build_run_id")
         c.execute("create table staging.stg_shop__customers as select '101' as customer_id, 'F' as gender")
     target.mkdir(exist_ok=True)
     results = [{"unique_id": f"model.shopper_scores.{m}", "status": "success"} for m in CUSTOMER_MARTS]
     results += [{"unique_id": node, "status": status, "message": f"Got 3 results"}
                 for node, status in (statuses or {}).items()]
     (target / "run_results.json").write_text(json.dumps(
-        {"metadata": {"invocation_id": run_id}, "args": {"which": command}, "results": results}))
+        {"metadata": {"invocation_id": run_id}, "args": {"which": command, "vars": build_vars or {}},
+         "results": results}))
+    (target / "manifest.json").write_text(json.dumps({"nodes": {}}))
     return warehouse, target
 
 
@@ -123,6 +129,32 @@ def test_refuses_results_of_another_invocation(tmp_path):
     fake_warehouse(tmp_path / "older", "run-1")
     with pytest.raises(PublishError, match="records dbt invocation run-1 .* built by invocation run-2"):
         publish(warehouse, PublishParams(pseudonym_key=KEY, target_path=tmp_path / "older" / "target"))
+
+
+def test_the_public_demo_key_publishes_only_the_generated_demo(tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    warehouse, target = fake_warehouse(tmp_path, build_vars={"raw_data_path": str(tmp_path / "real_shop")})
+    with pytest.raises(PublishError, match="not the generated demo"):
+        publish(warehouse, PublishParams(demo=True, target_path=target))
+    monkeypatch.setenv(KEY_ENV, DEMO_PSEUDONYM_KEY)  # the demo key through the environment: the same
+    with pytest.raises(PublishError, match="public demo key"):
+        publish(warehouse, PublishParams(target_path=target))
+    monkeypatch.setenv(KEY_ENV, KEY)
+    assert publish(warehouse, PublishParams(target_path=target)).exists()
+
+
+def test_quality_tables_of_another_build_are_refused(tmp_path):
+    for table in ("raw_row_accounting", "quarantined_rows"):
+        warehouse, target = fake_warehouse(tmp_path / table, stale_quality_table=table)
+        with pytest.raises(PublishError, match=f"main.{table} has 1 rows of run previous-run"):
+            publish(warehouse, PublishParams(pseudonym_key=KEY, target_path=target))
+
+
+def test_a_missing_manifest_is_refused(tmp_path):
+    warehouse, target = fake_warehouse(tmp_path)
+    (target / "manifest.json").unlink()
+    with pytest.raises(PublishError, match="manifest.json does not exist"):
+        publish(warehouse, PublishParams(pseudonym_key=KEY, target_path=target))
 
 
 def test_key_rules_demo_key_and_raw_opt_out(tmp_path, monkeypatch):

@@ -21,9 +21,10 @@
             count(*) as n_rows
         from mart
         cross join context
+        -- a null run id or date is a mismatch too (distinct from, not !=)
         where
-            mart.context_run_id != context.context_run_id
-            or mart.as_of_date != context.as_of_date
+            mart.context_run_id is distinct from context.context_run_id
+            or mart.as_of_date is distinct from context.as_of_date
         group by mart.context_run_id, mart.as_of_date, context.context_run_id, context.as_of_date
     )
 

@@ -38,7 +38,9 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import yaml
 
+from shopper_scores.dbt_runner import PROJECT_DIR
 from shopper_scores.warehouse import snapshot_path
 
 KEY_ENV = "SHOPPER_SCORES_PSEUDONYM_KEY"
@@ -46,8 +48,12 @@ IDS_ENV = "SHOPPER_SCORES_PUBLISH_IDS"
 # Public on purpose (documented in the README): demo pseudonyms hide nothing from anyone who has
 # the demo data. Real data needs its own secret key.
 DEMO_PSEUDONYM_KEY = "shopper-scores-public-demo-key"
+# Where scripts/build.sh generates the demo shop (the project's default var raw_data_path).
+DEMO_RAW_DATA_PATH = "data/demo"
 MIN_KEY_LENGTH = 16
 
+# Quality marts that do not read the scoring context: their build_run_id must be the context's.
+BUILD_STAMPED_TABLES = ("raw_row_accounting", "quarantined_rows")
 # Customer-level marts: must match the scoring context; customer_id is pseudonymised.
 CUSTOMER_MARTS = ("purchasing_power_scores", "credit_scores", "user_features", "unscored_customers")
 OK_STATUSES = {"success", "pass", "warn", "no-op"}
@@ -158,20 +164,44 @@ def build_problems(target_path: Path, context_run_id: str) -> list[str]:
                 for result in results.get("results", []) if result.get("status") not in OK_STATUSES]
     if problems:
         return [f"the build did not pass ({len(problems)} node(s) not ok): " + "; ".join(problems[:20])]
-    if manifest_file.exists():
-        ran = {result["unique_id"] for result in results.get("results", [])}
-        nodes = json.loads(manifest_file.read_text()).get("nodes", {})
-        published = {unique_id for unique_id, node in nodes.items()
-                     if node.get("resource_type") == "model" and node.get("name") in PUBLISHED_MODELS}
-        missing = sorted(
-            unique_id for unique_id, node in nodes.items()
-            if node.get("resource_type") == "test" and unique_id not in ran
-            and published & set(node.get("depends_on", {}).get("nodes", []))
-        )
-        if missing:
-            return [f"{len(missing)} test(s) of published tables did not run in this build (a --select or "
-                    f"--exclude?): {', '.join(missing[:10])}"]
+    if not manifest_file.exists():
+        return [f"{manifest_file} does not exist, so publish cannot check that every test of the published "
+                "tables ran: publish from the target path of the build (--target-path)"]
+    ran = {result["unique_id"] for result in results.get("results", [])}
+    nodes = json.loads(manifest_file.read_text()).get("nodes", {})
+    published = {unique_id for unique_id, node in nodes.items()
+                 if node.get("resource_type") == "model" and node.get("name") in PUBLISHED_MODELS}
+    missing = sorted(
+        unique_id for unique_id, node in nodes.items()
+        if node.get("resource_type") == "test" and unique_id not in ran
+        and published & set(node.get("depends_on", {}).get("nodes", []))
+    )
+    if missing:
+        return [f"{len(missing)} test(s) of published tables did not run in this build (a --select or "
+                f"--exclude?): {', '.join(missing[:10])}"]
     return []
+
+
+def build_raw_data_path(target_path: Path) -> Path:
+    """The raw data directory the build in ``target_path`` read (var raw_data_path; the project's
+    default when the build did not set it), resolved against the project directory as dbt does."""
+    results = json.loads((Path(target_path) / "run_results.json").read_text())
+    build_vars = results.get("args", {}).get("vars") or {}
+    if isinstance(build_vars, str):  # dbt may record --vars as the text given
+        build_vars = yaml.safe_load(build_vars) or {}
+    return (PROJECT_DIR / str(build_vars.get("raw_data_path", DEMO_RAW_DATA_PATH))).resolve()
+
+
+def demo_key_problems(target_path: Path, key: bytes | None) -> list[str]:
+    """The public demo key hides nothing: it may only publish the generated demo shop."""
+    if key != DEMO_PSEUDONYM_KEY.encode("utf-8"):
+        return []
+    raw = build_raw_data_path(target_path)
+    if raw == (PROJECT_DIR / DEMO_RAW_DATA_PATH).resolve():
+        return []
+    return [f"the build read {raw}, not the generated demo ({DEMO_RAW_DATA_PATH}), but the pseudonyms would use "
+            f"the public demo key, which anyone can use to recompute them. Set {KEY_ENV} to a secret key of your "
+            "own (and publish without --demo)."]
 
 
 def context_problems(connection: duckdb.DuckDBPyConnection) -> tuple[dict, list[str]]:
@@ -189,6 +219,11 @@ def context_problems(connection: duckdb.DuckDBPyConnection) -> tuple[dict, list[
             [run_id, as_of_date],
         ).fetchall()
         problems += [f"main.{mart} has {n} rows of run {r} as of {d}" for r, d, n in stale]
+    for table in BUILD_STAMPED_TABLES:  # quality tables that do not read the context carry their build
+        stale = connection.execute(
+            f"select build_run_id, count(*) from source.main.{table} "
+            "where build_run_id is distinct from ? group by all", [run_id]).fetchall()
+        problems += [f"main.{table} has {n} rows of run {r}" for r, n in stale]
     if problems:
         problems = [f"the marts do not all match the scoring context (run {run_id}, as of {as_of_date}); "
                     "a build stopped mid-way? Rebuild. " + "; ".join(problems)]
@@ -228,6 +263,8 @@ def publish(warehouse: Path, params: PublishParams = PublishParams(), snapshot: 
                 raise PublishError(f"cannot read {warehouse} (is a build running?): {exc}") from exc
             context, problems = context_problems(connection)
             problems = build_problems(params.target_path, context["context_run_id"]) + problems
+            if not problems:
+                problems = demo_key_problems(params.target_path, key)
             if problems:
                 raise PublishError("not published: " + "\n  ".join(problems))
             if key is None:
@@ -255,7 +292,7 @@ def publish(warehouse: Path, params: PublishParams = PublishParams(), snapshot: 
                     ? as is_demo_key
                 """,
                 [context["context_run_id"], context["as_of_date"], versions[0], versions[1],
-                 str(warehouse.resolve()), "raw" if key is None else "hmac_sha256_128",
+                 warehouse.name, "raw" if key is None else "hmac_sha256_128",
                  None if key is None else key_id(key),
                  key is not None and key == DEMO_PSEUDONYM_KEY.encode("utf-8")],
             )

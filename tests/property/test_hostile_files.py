@@ -16,7 +16,7 @@ import re
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, note, settings, strategies as st
+from hypothesis import example, given, note, settings, strategies as st
 
 from .conftest import query, run_build, write_manifest
 from .hostile import CUT, Storage, write_table
@@ -177,6 +177,7 @@ def test_malformed_csv_line_is_named_or_accounted_for(clean_shop, workspace, kin
 
 # ----------------------------------------------------------------------------- usable oddities
 @settings(max_examples=FILE_EXAMPLES)
+@example(table="reviews", variant="header_only.csv")  # CI's one drawn example is a 0-byte Parquet file
 @given(table=st.sampled_from(["events", "reviews", "products", "refunds", "repayments"]),
        variant=st.sampled_from(["zero_bytes.parquet", "zero_bytes.csv", "header_only.csv", "zero_rows.parquet"]))
 def test_empty_optional_file_builds_or_is_named(clean_shop, workspace, table, variant):
@@ -192,9 +193,7 @@ def test_empty_optional_file_builds_or_is_named(clean_shop, workspace, table, va
         schema = pa.schema([(c, clean_shop.arrow_types[table][c]) for c in clean_shop.columns[table]])
         pq.write_table(schema.empty_table(), path)
     result = run_build(STAGING_ONLY, raw=raw, work_dir=work_dir, file_format=file_format)
-    if result.returncode != 0 and kind == "zero_bytes":  # a clear refusal of a 0-byte file is honest too
-        assert_stops_with(result, f"{table}.{file_format}", problem=r"empty|0 bytes|no data")
-        return
+    # An empty optional file is an empty table (issue 7: a 0-byte events file used to stop the build).
     assert result.returncode == 0, _output(result)[-3000:]
     assert_accounted(work_dir, {**written, table: 0})
 
@@ -211,6 +210,7 @@ def test_raw_path_with_a_quote_builds(clean_shop, workspace, name, file_format):
 
 # ----------------------------------------------------------------------------- the cut
 @settings(max_examples=FILE_EXAMPLES)
+@example(manifest="far_future")  # the case issue 7 reported, beside CI's one drawn example
 @given(manifest=st.sampled_from(["absent", "zero_rows", "null", "unparseable", "far_future"]))
 def test_unusable_manifest_never_moves_the_cut_into_the_future(clean_shop, workspace, manifest):
     """A planted order dated 2099 must stay future_dated whatever the manifest says: the build either

@@ -33,7 +33,9 @@ final as (
         cast(unioned.source_table as varchar) as source_table,
         cast(unioned.row_key as varchar) as row_key,
         cast(unioned.rejection_reason as varchar) as rejection_reason,
-        extraction.extracted_at
+        extraction.extracted_at,
+        -- the build that judged the row: the publisher requires the scoring context's build
+        '{{ invocation_id }}' as build_run_id
     from unioned
     cross join extraction
 )

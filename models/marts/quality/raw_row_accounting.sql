@@ -43,7 +43,9 @@ final as (
         cast(raw_counts.is_source_present as boolean) as is_source_present,
         cast(raw_counts.raw_rows as bigint) as raw_rows,
         cast(clean_counts.clean_rows as bigint) as clean_rows,
-        cast(coalesce(quarantine_counts.quarantined_rows, 0) as bigint) as quarantined_rows
+        cast(coalesce(quarantine_counts.quarantined_rows, 0) as bigint) as quarantined_rows,
+        -- the build that counted them: the publisher requires the scoring context's build
+        '{{ invocation_id }}' as build_run_id
     from raw_counts
     inner join clean_counts on raw_counts.source_table = clean_counts.source_table
     left join quarantine_counts on raw_counts.source_table = quarantine_counts.source_table
