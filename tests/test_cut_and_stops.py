@@ -215,6 +215,23 @@ def test_unusable_manifest_falls_back_to_the_main_order_history_and_warns(tmp_pa
 
 
 @pytest.mark.dbt
+def test_fallback_cut_never_lies_after_the_build_started(tmp_path_factory):
+    """No manifest, and orders go on at the shop's usual rate until a year from now (a clock
+    error in the export): no rate drop to find, so the cut is the moment the build started."""
+    started = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    future = pd.date_range(LAST_DAY + pd.Timedelta(days=2), started + pd.Timedelta(days=365), freq="3D")
+    orders = pd.concat([_orders(), _planted([str(t) for t in future])], ignore_index=True)
+    output, warehouse = _build(*_shop(tmp_path_factory, "future_at_full_rate", orders=orders, manifest=None),
+                               UP_TO_CONTEXT)
+    cut = pd.Timestamp(query(warehouse, "select extracted_at from staging.stg_shop__extraction_manifest")
+                       ["extracted_at"][0])
+    assert started - pd.Timedelta(minutes=1) <= cut <= pd.Timestamp.now(tz="UTC").tz_localize(None)
+    after_now = query(warehouse, "select rejection_reason from staging.base_shop__orders where order_id like "
+                                 f"'planted%' and ordered_at > timestamp '{cut}'")
+    assert len(after_now) and (after_now["rejection_reason"] == "future_dated").all()
+
+
+@pytest.mark.dbt
 def test_stale_as_of_date_warns(tmp_path_factory):
     output, warehouse = _build(*_shop(tmp_path_factory, "stale_as_of"), UP_TO_CONTEXT,
                                extra_vars={"as_of_date": "2025-10-28"})

@@ -6,7 +6,8 @@
 -- Otherwise the fallback is the end of the main order history (fallback_main_history), which can
 -- never lie after the real data: raw order days are split at the day where the order rate drops
 -- most clearly (two-rate Poisson change point, maximum likelihood), and the tail after it is
--- dropped when its rate is at most 1 / var('cut_fallback_min_rate_drop') of the rate before it.
+-- dropped when its rate is at most 1 / var('cut_fallback_min_rate_drop') of the rate before it
+-- and it spans more than one day (a partial last day stays); the cut is never after the build's start.
 -- A planted order years later, or a sparse trickle of future-dated ones, is such a tail; a
 -- seasonal shop's pauses are not (the tail holds the next seasons). Without any usable order
 -- time either, var('as_of_date') stands in (cut_basis 'var'); without it the post-hook stops.
@@ -74,7 +75,9 @@ cumulative as (
     cross join order_span
 ),
 
--- Each day but the last as a candidate end of the main history (a split after that day).
+-- Each day but the last two as a candidate end of the main history (a split after that day): a
+-- tail of one day is never dropped, so a partial last day (an extraction soon after midnight)
+-- keeps its orders.
 splits as (
     select
         order_date,
@@ -85,7 +88,7 @@ splits as (
             as log_likelihood
     from cumulative
     where
-        tail_days > 0
+        tail_days > 1
         and (total_orders - head_orders) * 1.0 / nullif(tail_days, 0) * {{ var('cut_fallback_min_rate_drop') }}
         <= head_orders * 1.0 / head_days
 ),
@@ -155,7 +158,12 @@ final as (
     select
         case
             when manifest_status = 'usable' then manifest_extracted_at
-            when main_history_end_at is not null then main_history_end_at
+            -- else the end of the main order history, never after this build started
+            when main_history_end_at is not null
+                then least(
+                    main_history_end_at,
+                    cast('{{ build_started_at() }}' as {{ api.Column.translate_type('timestamp') }})
+                )
             {%- if var('as_of_date') %}
             else cast('{{ var("as_of_date") }}' as timestamp)
             {%- endif %}
