@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -57,6 +58,23 @@ def query(warehouse: Path, sql: str):
     """Read-only query returning a pandas frame (a reader never blocks the next build)."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.sql(sql).df()
+
+
+# A Python error reaching the user instead of a message (issue 7: "never a bare stack trace").
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|IndexError|KeyError|AttributeError")
+
+
+def dbt_output(result) -> str:
+    """dbt's whole console output of a run, colour codes removed."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+
+
+def stopped_cleanly(result) -> str:
+    """Assert a dbt run stopped (non-zero exit) with a message, not a Python traceback; its output."""
+    output = dbt_output(result)
+    assert result.returncode != 0, f"dbt did not stop:\n{output[-3000:]}"
+    assert not TRACEBACK.search(output), f"a Python traceback instead of a message:\n{output[-3000:]}"
+    return output
 
 
 def new_shop(tmp_path_factory, name: str) -> tuple[Path, Path]:

@@ -10,15 +10,13 @@ and only the first invocation per file format parses the project.
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pandas as pd
 import pytest
 
-from shopper_scores.dbt_runner import PROJECT_DIR, dbt_command, dbt_env
 from shopper_scores.demo_data import generate
 
-from .conftest import query, run_dbt
+from .conftest import query, run_dbt, stopped_cleanly
 
 pytestmark = pytest.mark.dbt
 
@@ -56,14 +54,9 @@ def _copy_parquet(source, raw):
 
 def _stopped(work_dir, raw, extra_vars=None) -> str:
     """Run the on-run-start checks (and one view); assert dbt stopped cleanly; return its output."""
-    result = subprocess.run(
-        dbt_command(["run", "--select", "stg_shop__extraction_manifest"], raw_dir=raw, work_dir=work_dir,
-                    extra_vars=extra_vars),
-        cwd=PROJECT_DIR, env=dbt_env(work_dir / "warehouse.duckdb"), capture_output=True, text=True,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-3000:]
-    assert "Traceback" not in output
+    output = stopped_cleanly(run_dbt(
+        ["run", "--select", "stg_shop__extraction_manifest"], warehouse=work_dir / "warehouse.duckdb",
+        raw_dir=raw, work_dir=work_dir, extra_vars=extra_vars, check=False))
     assert "shopper_scores: unusable raw file(s)" in output or "shopper_scores: the orders file" in output, output[-3000:]
     return output
 

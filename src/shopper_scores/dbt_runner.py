@@ -42,13 +42,14 @@ def dbt_command(args: list[str], *, raw_dir: Path, work_dir: Path, extra_vars: d
 
 
 def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
-            extra_vars: dict | None = None) -> subprocess.CompletedProcess:
-    """Run a dbt command against ``warehouse`` with raw data from ``raw_dir``; raise with dbt's output."""
+            extra_vars: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a dbt command against ``warehouse`` with raw data from ``raw_dir``; raise with dbt's output
+    when it fails (``check=False``: return the result whatever it is, e.g. a build that must stop)."""
     result = subprocess.run(
         dbt_command(args, raw_dir=raw_dir, work_dir=work_dir, extra_vars=extra_vars),
         cwd=PROJECT_DIR, env=dbt_env(warehouse), capture_output=True, text=True,
     )
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         raise DbtRunError(
             f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
         )

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import example, given, note, settings, strategies as st
 
+from ..conftest import dbt_output, stopped_cleanly
 from .conftest import query, run_build, write_manifest
 from .hostile import CUT, Storage, write_table
 
@@ -31,9 +32,6 @@ REQUIRED = {"orders": ("order_id", "customer_id", "ordered_at", "order_amount"),
             "reviews": ("review_id", "customer_id", "rating", "reviewed_at"),
             "repayments": ("credit_account_id", "installment_number", "due_date", "amount_due"),
             "customers": ("customer_id",)}
-TRACEBACK = re.compile(r"Traceback \(most recent call last\)|IndexError|KeyError|AttributeError")
-
-
 def _write_shop(shop, raw, file_format, skip=()):
     written = {}
     for table in shop.tables:
@@ -43,17 +41,11 @@ def _write_shop(shop, raw, file_format, skip=()):
     return written
 
 
-def _output(result) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
-
-
 def assert_stops_with(result, *needles: str, problem: str) -> None:
     """rc != 0, every needle (table / file, column / line) and the problem pattern in dbt's output,
     and no Python traceback."""
-    output = _output(result)
-    note(output[-3000:])
-    assert result.returncode != 0, "the build went on"
-    assert not TRACEBACK.search(output), f"a Python traceback instead of a message:\n{output[-3000:]}"
+    note(dbt_output(result)[-3000:])
+    output = stopped_cleanly(result)
     missing = [n for n in needles if n.lower() not in output.lower()]
     assert not missing, f"the message does not name {missing}:\n{output[-3000:]}"
     assert re.search(problem, output, re.IGNORECASE), f"the message does not say /{problem}/:\n{output[-3000:]}"
@@ -194,7 +186,7 @@ def test_empty_optional_file_builds_or_is_named(clean_shop, workspace, table, va
         pq.write_table(schema.empty_table(), path)
     result = run_build(STAGING_ONLY, raw=raw, work_dir=work_dir, file_format=file_format)
     # An empty optional file is an empty table (issue 7: a 0-byte events file used to stop the build).
-    assert result.returncode == 0, _output(result)[-3000:]
+    assert result.returncode == 0, dbt_output(result)[-3000:]
     assert_accounted(work_dir, {**written, table: 0})
 
 
@@ -204,7 +196,7 @@ def test_raw_path_with_a_quote_builds(clean_shop, workspace, name, file_format):
     work_dir, raw = workspace(file_format, name)
     written = _write_shop(clean_shop, raw, file_format)
     result = run_build(STAGING_ONLY, raw=raw, work_dir=work_dir, file_format=file_format)
-    assert result.returncode == 0, _output(result)[-3000:]
+    assert result.returncode == 0, dbt_output(result)[-3000:]
     assert_accounted(work_dir, written)
 
 
@@ -236,7 +228,7 @@ def test_unusable_manifest_never_moves_the_cut_into_the_future(clean_shop, works
     if result.returncode != 0:
         assert_stops_with(result, "manifest", problem=r"manifest|extracted_at|as_of_date")
         return
-    assert "manifest" in _output(result).lower(), "the cut fell back without a warning naming the manifest"
+    assert "manifest" in dbt_output(result).lower(), "the cut fell back without a warning naming the manifest"
     cut = query(work_dir, "select extracted_at from staging.stg_shop__extraction_manifest")["extracted_at"][0]
     assert cut <= CUT + dt.timedelta(days=1), f"the cut moved to {cut}, after the real data ({CUT})"
     reasons = query(work_dir, "select rejection_reason from main.quarantined_rows where source_table = 'orders' "
