@@ -16,7 +16,11 @@ from shopper_scores.ml import purchasing_power as pp
 
 AS_OF = dt.date(2024, 6, 30)
 HORIZON, LABEL_DAYS = 90, 30
-RTOL = 1e-9
+# This frame's BG/NBD optimum lies on a flat ridge (no visible dropout: a, b -> infinity), and
+# where Nelder-Mead stops along it depends on the last bits of the CPU's vector sums: on an
+# AVX-512 machine the recorded values were met to 2e-8 (metrics) and 1.1e-4 (the blend's final
+# total). A refactoring error moves these numbers by far more than 1e-3.
+RTOL = 1e-3
 
 
 def make_frame(n: int = 200, windows=(1, 2, 3, 4), seed: int = 3, label_days: int = LABEL_DAYS) -> pd.DataFrame:

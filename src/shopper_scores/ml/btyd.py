@@ -36,6 +36,8 @@ FEATURE_NAMES = ["btyd_expected_orders", "btyd_p_alive", "btyd_expected_order_va
 MAX_FIT_ROWS = 200_000
 _WEEK = 7.0
 _A_NEAR_ONE = 1e-6
+# A fit whose final simplex spans less than this relative change of the likelihood has settled.
+_LIKELIHOOD_RTOL = 1e-8
 
 
 def _inputs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -51,7 +53,14 @@ def _inputs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return x, t_x, T, m
 
 
-def _bgnbd_negative_log_likelihood(log_params: np.ndarray, x, t_x, T) -> float:
+def _mean(ll: np.ndarray, weights: np.ndarray | None) -> float:
+    """The (weighted) mean log-likelihood; unweighted exactly as before weights existed."""
+    if weights is None:
+        return float(np.sum(ll)) / len(ll)
+    return float(np.sum(weights * ll) / np.sum(weights))
+
+
+def _bgnbd_negative_log_likelihood(log_params: np.ndarray, x, t_x, T, weights=None) -> float:
     r, alpha, a, b = np.exp(log_params)
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
@@ -59,14 +68,14 @@ def _bgnbd_negative_log_likelihood(log_params: np.ndarray, x, t_x, T) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-12)) - (r + x) * np.log(alpha + t_x), -np.inf)
     ll = a1 + a2 + np.logaddexp(a3, a4)
-    return -float(np.sum(ll)) / len(x)
+    return -_mean(ll, weights)
 
 
-def _gamma_gamma_negative_log_likelihood(log_params: np.ndarray, x, m) -> float:
+def _gamma_gamma_negative_log_likelihood(log_params: np.ndarray, x, m, weights=None) -> float:
     p, q, v = np.exp(log_params)
     ll = (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
           + (p * x - 1) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
-    return -float(np.sum(ll)) / len(x)
+    return -_mean(ll, weights)
 
 
 def _fit(objective, start: np.ndarray, args: tuple) -> tuple[np.ndarray, bool]:
@@ -82,7 +91,13 @@ def _fit(objective, start: np.ndarray, args: tuple) -> tuple[np.ndarray, bool]:
 
     result = minimize(bounded, np.log(start), args=args, method="Nelder-Mead",
                       options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-9})
-    return np.exp(result.x), bool(result.success)
+    # Nelder-Mead also stops on maxiter when the optimum lies along a flat ridge (e.g. no visible
+    # dropout: a, b -> infinity with a / b fixed), where the parameters keep moving but the
+    # likelihood no longer changes: that is a fit. Whether xatol is met there first depends on
+    # the last bits of the machine's sums, so without this the verdict differed between CPUs.
+    spread = float(np.ptp(result.final_simplex[1]))
+    settled = np.isfinite(result.fun) and spread <= _LIKELIHOOD_RTOL * max(1.0, abs(float(result.fun)))
+    return np.exp(result.x), bool(result.success or settled)
 
 
 @dataclass
@@ -158,27 +173,38 @@ class BTYDModel:
 
 
 @with_fixed_threads
-def fit(frame: pd.DataFrame, horizon_days: float, seed: int = 42) -> tuple[BTYDModel, str | None]:
-    """Fit BG/NBD and Gamma-Gamma on the rows' point-in-time inputs (no labels are used)."""
+def fit(frame: pd.DataFrame, horizon_days: float, seed: int = 42,
+        sample_weight=None) -> tuple[BTYDModel, str | None]:
+    """Fit BG/NBD and Gamma-Gamma on the rows' point-in-time inputs (no labels are used).
+
+    ``sample_weight``: per-row weights of a stratified sample (1 / inclusion rate), so the fitted
+    population is the one sampled from; None fits every row alike.
+    """
     if any(col not in frame.columns for col in REQUIRED_COLUMNS):
         return BTYDModel(horizon_days, None, None), f"BTYD features need columns {', '.join(REQUIRED_COLUMNS)}"
     x, t_x, T, m = _inputs(frame)
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     # Only customers with a live (not cancelled) order are buyers: one whose orders were all
     # cancelled has no purchase history for BG/NBD, whatever days_since_first_order says.
     live = np.nan_to_num(to_float(frame["orders_lifetime"]), nan=0.0) > 0
     x, t_x, T, m = x[live], t_x[live], T[live], m[live]
     # Row order must not matter (SQL gives none): fit on the inputs sorted, so every sum in the
     # likelihood runs in the same order and reruns give bit-identical parameters.
-    order = np.lexsort((m, T, t_x, x))
+    if w is None:
+        order = np.lexsort((m, T, t_x, x))
+    else:
+        w = w[live]
+        order = np.lexsort((w, m, T, t_x, x))
     if len(order) > MAX_FIT_ROWS:
         order = order[np.sort(np.random.default_rng(seed).choice(len(order), size=MAX_FIT_ROWS, replace=False))]
     x, t_x, T, m = x[order], t_x[order], T[order], m[order]
+    w = None if w is None else w[order]
     buyers = T > 0
     if buyers.sum() < 20 or (x[buyers] > 0).sum() < 5:
         return BTYDModel(horizon_days, None, None), "too few repeat buyers to fit BG/NBD: no BTYD features"
     bgnbd, converged = _fit(_bgnbd_negative_log_likelihood,
                             np.array([0.5, max(float(T[buyers].mean()), 1.0), 1.0, 2.0]),
-                            (x[buyers], t_x[buyers], T[buyers]))
+                            (x[buyers], t_x[buyers], T[buyers], None if w is None else w[buyers]))
     if not converged:
         return BTYDModel(horizon_days, None, None), "BG/NBD fit did not converge: no BTYD features"
     note = None
@@ -186,7 +212,8 @@ def fit(frame: pd.DataFrame, horizon_days: float, seed: int = 42) -> tuple[BTYDM
     gamma_gamma = None
     if repeat.sum() >= 5:
         gg, gg_converged = _fit(_gamma_gamma_negative_log_likelihood,
-                                np.array([1.0, 2.0, max(float(m[repeat].mean()), 1.0)]), (x[repeat] + 1.0, m[repeat]))
+                                np.array([1.0, 2.0, max(float(m[repeat].mean()), 1.0)]),
+                                (x[repeat] + 1.0, m[repeat], None if w is None else w[repeat]))
         gamma_gamma = tuple(float(v) for v in gg) if gg_converged and gg[1] > 1.0 else None
     if gamma_gamma is None:
         note = "Gamma-Gamma not fitted (too few repeat buyers, no convergence or q <= 1): order value feature empty"

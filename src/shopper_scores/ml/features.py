@@ -62,6 +62,12 @@ NON_FEATURE_COLUMNS = frozenset(
         "split",
         "is_default",
         "as_of_date",
+        # the training sample's design (int_purchasing_power_training_sample)
+        "window_rows",
+        "sample_stratum",
+        "in_training_sample",
+        "in_evaluation_sample",
+        "sample_weight",
     }
 )
 PROTECTED_ATTRIBUTES = frozenset({"gender"})

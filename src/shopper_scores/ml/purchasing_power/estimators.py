@@ -131,20 +131,22 @@ class _SpendRegressor(PurchasingPowerModel, ABC):
         return spec, None
 
     @with_fixed_threads
-    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None):
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
+            sample_weight=None):
         """Fit on training rows ``X`` and their label-window spend ``y``.
 
-        ``btyd_fit``: ``btyd.fit(X, horizon_days, random_seed)`` of these same rows, when one BTYD
-        fit is shared by several candidates; fitted here when None.
+        ``btyd_fit``: ``btyd.fit(X, horizon_days, random_seed, sample_weight)`` of these same rows,
+        when one BTYD fit is shared by several candidates; fitted here when None.
+        ``sample_weight``: weights of a stratified sample (1 / inclusion rate), or None.
         """
         y = np.asarray(y, dtype=float)
         if len(y) < 2 or (self._needs_positive_spend and np.clip(y, 0.0, None).sum() <= 0):
-            return self._fit_constant(y, f"{self._too_little_note}: constant prediction")
+            return self._fit_constant(y, f"{self._too_little_note}: constant prediction", sample_weight)
         self.spec_ = self.features
         self.btyd_model_ = None
         self.constant_ = None
-        btyd_model, self.fit_note_ = btyd_fit if btyd_fit is not None else btyd.fit(X, self.horizon_days,
-                                                                                    self.random_seed)
+        btyd_model, self.fit_note_ = btyd_fit if btyd_fit is not None else btyd.fit(
+            X, self.horizon_days, self.random_seed, sample_weight)
         if btyd_model.bgnbd is not None:
             X = btyd_model.transform(X)
             self.spec_ = FeatureSpec(sorted(set(self.features.numeric) | set(btyd.FEATURE_NAMES)),
@@ -152,21 +154,27 @@ class _SpendRegressor(PurchasingPowerModel, ABC):
             self.btyd_model_ = btyd_model
         self.spec_, left_out = self._usable_spec(X, self.spec_)
         if not self.spec_.names:
-            return self._fit_constant(y, join_notes(left_out, "no feature to learn from: constant prediction"))
+            return self._fit_constant(y, join_notes(left_out, "no feature to learn from: constant prediction"),
+                                      sample_weight)
         self.fit_note_ = join_notes(self.fit_note_, left_out)
         target, self.grows_by_btyd_ = labels.fit_target(y, self.label_window_days, self.horizon_days,
                                                         btyd_fitted=self.btyd_model_ is not None)
-        self.estimator_ = self._pipeline(self.spec_).fit(prepare_features(X, self.spec_), self._fit_y(target))
+        pipeline = self._pipeline(self.spec_)
+        weights = {} if sample_weight is None else {f"{pipeline.steps[-1][0]}__sample_weight": sample_weight}
+        self.estimator_ = pipeline.fit(prepare_features(X, self.spec_), self._fit_y(target), **weights)
         return self
 
-    def _fit_constant(self, y: np.ndarray, note: str):
+    def _fit_constant(self, y: np.ndarray, note: str, sample_weight=None):
         """Nothing to learn: predict the mean label at the horizon's scale (no BTYD, no growth)."""
         self.spec_ = self.features
         self.btyd_model_ = None
         self.grows_by_btyd_ = False
         self.estimator_ = None
         fit_y = self._fit_y(labels.horizon_scaled_spend(y, self.label_window_days, self.horizon_days))
-        self.constant_ = float(fit_y.mean()) if len(y) else 0.0
+        if not len(y):
+            self.constant_ = 0.0
+        else:
+            self.constant_ = float(fit_y.mean() if sample_weight is None else np.average(fit_y, weights=sample_weight))
         self.fit_note_ = note
         return self
 
@@ -290,12 +298,13 @@ class BTYDBlendRegressor(PurchasingPowerModel):
         self.btyd_weight = btyd_weight
         self.prefit = prefit
 
-    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None):
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
+            sample_weight=None):
         if self.prefit:
             check_is_fitted(self.estimator)
             self.estimator_ = self.estimator
         else:
-            self.estimator_ = clone(self.estimator).fit(X, y, btyd_fit=btyd_fit)
+            self.estimator_ = clone(self.estimator).fit(X, y, btyd_fit=btyd_fit, sample_weight=sample_weight)
         self.spec_ = self.estimator_.spec_
         self.weight_ = None
         self.fit_note_ = self.estimator_.fit_note_
@@ -331,7 +340,7 @@ class NaiveRateRegressor(RegressorMixin, BaseEstimator):
         if any(col not in X.columns for col in self.required_columns):
             raise MissingColumnsError(f"naive baseline needs columns {' and '.join(self.required_columns)}")
 
-    def fit(self, X: pd.DataFrame, y=None):
+    def fit(self, X: pd.DataFrame, y=None, sample_weight=None):
         self._check_columns(X)
         self.horizon_days_ = float(self.horizon_days)
         return self

@@ -82,6 +82,7 @@ def _labelled_rows(training: pd.DataFrame, params: PurchasingPowerParams) -> pd.
     if len(data) == 0:
         raise ValueError("purchasing power: no training rows with a label -- nothing to fit on")
     data["window_index"] = data["window_index"].astype(float).astype(int)
+    data = _with_sample_design(data)
     if "label_window_days" in data.columns:
         days = to_float(data["label_window_days"])
         if not np.all(days == params.label_window_days):
@@ -91,6 +92,54 @@ def _labelled_rows(training: pd.DataFrame, params: PurchasingPowerParams) -> pd.
     # SQL promises no row order; fits that sum in row order must not depend on it.
     return data.sort_values([c for c in ("window_index", "customer_id") if c in data.columns],
                             kind="stable").reset_index(drop=True)
+
+
+SAMPLE_COLUMNS = ("in_training_sample", "in_evaluation_sample", "sample_weight", "window_rows")
+
+
+def _with_sample_design(data: pd.DataFrame) -> pd.DataFrame:
+    """The sample flags and weights of int_purchasing_power_training_sample, checked; a frame
+    without them (the whole population) has every row in both samples with weight 1."""
+    present = [col for col in SAMPLE_COLUMNS if col in data.columns]
+    if not present:
+        data["in_training_sample"] = True
+        data["in_evaluation_sample"] = True
+        data["sample_weight"] = 1.0
+        data["window_rows"] = data.groupby("window_index")["window_index"].transform("size")
+        return data
+    if len(present) != len(SAMPLE_COLUMNS):
+        missing = sorted(set(SAMPLE_COLUMNS) - set(present))
+        raise ValueError(f"purchasing power: the training frame has a partial sample design (missing {missing})")
+    for col in ("in_training_sample", "in_evaluation_sample"):
+        data[col] = data[col].fillna(False).astype(bool)
+    weights = to_float(data["sample_weight"])
+    in_training = data["in_training_sample"].to_numpy()
+    if not np.all(np.isfinite(weights[in_training]) & (weights[in_training] >= 1)):
+        raise ValueError("purchasing power: sample_weight must be a finite number >= 1 on every training-sample row")
+    data["sample_weight"] = weights
+    data["window_rows"] = to_float(data["window_rows"])
+    return data
+
+
+def _fit_weights(train: pd.DataFrame) -> np.ndarray | None:
+    """The training rows' sample weights, or None when they are all 1 (an unsampled stage fits
+    exactly as without weights)."""
+    weights = train["sample_weight"].to_numpy(dtype=float)
+    return None if np.all(weights == 1.0) else weights
+
+
+def _sample_note(train: pd.DataFrame | None, eval_frame: pd.DataFrame | None) -> str | None:
+    """Says when a stage fitted or evaluated on a sample, and of how many rows."""
+    notes = []
+    if train is not None and len(train) and _fit_weights(train) is not None:
+        population = int(train.groupby("window_index")["window_rows"].first().sum())
+        notes.append(f"fit on a stratified sample of {len(train)} of {population} rows "
+                     "(heavy spenders kept preferentially; weighted by 1 / inclusion rate)")
+    if eval_frame is not None and len(eval_frame):
+        population = int(eval_frame["window_rows"].iloc[0])
+        if len(eval_frame) < population:
+            notes.append(f"metrics on a uniform sample of {len(eval_frame)} of {population} rows")
+    return join_notes(*notes) if notes else None
 
 
 def _window_roles(data: pd.DataFrame) -> dict[int, str]:
@@ -109,11 +158,13 @@ def _fit_models(train: pd.DataFrame, spec: FeatureSpec, params: PurchasingPowerP
     One BTYD fit is shared by the candidates; the blend wraps the fitted GBM rather than refitting it.
     """
     spend = train["label_window_spend"].to_numpy(dtype=float)
-    btyd_fit = btyd.fit(train, params.horizon_days, params.random_seed) if len(train) >= 2 else None
+    weights = _fit_weights(train)
+    btyd_fit = btyd.fit(train, params.horizon_days, params.random_seed, weights) if len(train) >= 2 else None
     common = {"features": spec, "horizon_days": params.horizon_days,
               "label_window_days": params.label_window_days, "random_seed": params.random_seed}
-    gbm = GBMSpendRegressor(**common, params=GBM_PARAMS).fit(train, spend, btyd_fit=btyd_fit)
-    linear = LinearSpendRegressor(**common, params=LINEAR_PARAMS).fit(train, spend, btyd_fit=btyd_fit)
+    gbm = GBMSpendRegressor(**common, params=GBM_PARAMS).fit(train, spend, btyd_fit=btyd_fit, sample_weight=weights)
+    linear = LinearSpendRegressor(**common, params=LINEAR_PARAMS).fit(train, spend, btyd_fit=btyd_fit,
+                                                                      sample_weight=weights)
     blend = BTYDBlendRegressor(gbm, btyd_weight=BLEND_PARAMS.btyd_weight, prefit=True).fit(train, spend)
     fitted = {model.model_name: (model, model.fit_note_) for model in (gbm, linear, blend)}
     fitted = {name: fitted[name] for name in CANDIDATES}
@@ -123,7 +174,7 @@ def _fit_models(train: pd.DataFrame, spec: FeatureSpec, params: PurchasingPowerP
         except MissingColumnsError as missing:
             fitted[NAIVE] = (None, str(missing))
         horizon_label = labels.horizon_scaled_spend(spend, params.label_window_days, params.horizon_days)
-        fitted[MEAN] = (mean_baseline().fit(train, horizon_label), None)
+        fitted[MEAN] = (mean_baseline().fit(train, horizon_label, sample_weight=weights), None)
     return fitted
 
 
@@ -160,8 +211,15 @@ class _Run:
         self.params = params
         self.result = TrainingResult(as_of_date=params.as_of_date, feature_names=spec.names)
 
-    def rows_of(self, windows) -> pd.DataFrame:
-        return self.data[self.data["window_index"].isin(list(windows))].reset_index(drop=True)
+    def training_rows(self, windows) -> pd.DataFrame:
+        """The training-sample rows of these windows (every row when nothing was sampled)."""
+        data = self.data
+        return data[data["window_index"].isin(list(windows)) & data["in_training_sample"]].reset_index(drop=True)
+
+    def evaluation_rows(self, window: int) -> pd.DataFrame:
+        """The evaluation-sample rows (uniform, unweighted) of one validation or test window."""
+        data = self.data
+        return data[(data["window_index"] == window) & data["in_evaluation_sample"]].reset_index(drop=True)
 
     def horizon_label(self, frame: pd.DataFrame) -> np.ndarray:
         """The H-scaled label the metrics compare predictions with."""
@@ -187,8 +245,9 @@ class _Run:
             train = eval_frame = None
             fitted = {}
         else:
-            train, eval_frame = self.rows_of(stage.train_windows), self.rows_of([stage.eval_window])
+            train, eval_frame = self.training_rows(stage.train_windows), self.evaluation_rows(stage.eval_window)
             fitted = _fit_models(train, self.spec, self.params)
+        sample_note = None if train is None else _sample_note(train, eval_frame)
         scores = {}
         actual = None if eval_frame is None else self.horizon_label(eval_frame)
         for name in (*CANDIDATES, *BASELINES):
@@ -196,7 +255,7 @@ class _Run:
                 self.add_row(name, stage.name, None, None, stage.note)
                 continue
             model, model_note = fitted[name]
-            row = self.add_row(name, stage.name, train, eval_frame, join_notes(stage.note, model_note))
+            row = self.add_row(name, stage.name, train, eval_frame, join_notes(stage.note, model_note, sample_note))
             if model is not None:
                 scores[name] = regression_metrics(actual, model.predict(eval_frame))
                 self.result.record_metrics(row, scores[name])
@@ -204,11 +263,11 @@ class _Run:
 
     def refit(self, stage: Stage, champion: str, champion_note: str | None) -> None:
         """Refit every candidate on the final stage's windows; the champion's blob is the result's."""
-        train = self.rows_of(stage.train_windows)
+        train = self.training_rows(stage.train_windows)
         for name, (model, model_note) in _fit_models(train, self.spec, self.params, with_baselines=False).items():
             is_champion = name == champion
             row = self.add_row(name, "final", train, None, join_notes(
-                stage.note, model_note, champion_note if is_champion else None,
+                stage.note, model_note, _sample_note(train, None), champion_note if is_champion else None,
                 "refit for scoring; no held-out evaluation (see stage 'test')"))
             row["is_champion"] = is_champion
             row["model_blob"] = encode_blob(model)
