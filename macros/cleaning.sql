@@ -2,13 +2,18 @@
     value that does not parse; a base model keeps each raw value beside its typed one, and a raw
     value present whose typed value is null is unparseable_value. -#}
 
-{% macro clean_id(column) -%}
+{% macro clean_id(column, raw=none) -%}
     {#- Ids are compared as trimmed text, whatever type the source used; blanks become null.
-        Integer ids that went through a float column on export ('10.0') are read as '10'. -#}
+        Integer ids that went through a float column on export ('10.0') are read as '10'.
+        raw: the raw table, for the integer fast path (see raw_column_type). -#}
+    {%- if is_integer_type(raw_column_type(raw, column)) -%}
+    cast({{ column }} as {{ dbt.type_string() }})
+    {%- else -%}
     nullif(
         regexp_replace(trim(cast({{ column }} as {{ dbt.type_string() }})), '^([0-9]+)\.0+$', '\1'),
         ''
     )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -33,7 +38,11 @@
 {%- endmacro %}
 
 
-{% macro safe_timestamp(column) -%}
+{% macro safe_timestamp(column, raw=none) -%}
+    {#- raw: the raw table; a naive timestamp column there is already what this gives. -#}
+    {%- if raw_column_type(raw, column) == 'TIMESTAMP' -%}
+        {{ return(column) }}
+    {%- endif -%}
     {{ return(adapter.dispatch('safe_timestamp', 'shopper_scores')(column)) }}
 {%- endmacro %}
 
@@ -115,9 +124,13 @@
 {%- endmacro %}
 
 
-{% macro has_control_character(column) -%}
+{% macro has_control_character(column, raw=none) -%}
     {#- An id or a code holding a control character (NUL, BEL, tab, newline, ...: invalid_value):
-        it would not match its parent or its code list, and breaks the files it is exported to. -#}
+        it would not match its parent or its code list, and breaks the files it is exported to.
+        raw: the raw table; an integer column there holds digits only. -#}
+    {%- if is_integer_type(raw_column_type(raw, column)) -%}
+        {{ return('false') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('has_control_character', 'shopper_scores')(column)) }}
 {%- endmacro %}
 
@@ -128,4 +141,26 @@
 {% macro duckdb__has_control_character(column) -%}
     {#- C0 controls and DEL ([[:cntrl:]] is ASCII only), and the C1 controls U+0080-U+009F. -#}
     regexp_matches({{ column }}, '[[:cntrl:]\x{80}-\x{9f}]')
+{%- endmacro %}
+
+
+{#- Fast paths for typed raw files. A Parquet column's type is known when the model compiles
+    (from the file's metadata): an integer id needs no trimming, no '.0' repair and no control
+    character check, and a naive timestamp needs no parsing. At tens of millions of rows those
+    string operations were most of staging's time. Pass raw='<table>' to use them; CSV and text
+    columns take the general path. -#}
+
+{% macro raw_column_type(raw, column) -%}
+    {#- The raw file's type of `column` (its name after the last '.'), upper-case, or none. -#}
+    {%- if raw is none or not execute or var('raw_file_format') == 'csv' or target.type != 'duckdb'
+        or not shop_source_present(raw) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return((raw_parquet_schema(raw).get(column.split('.')[-1] | lower) or '') | upper or none) }}
+{%- endmacro %}
+
+
+{% macro is_integer_type(data_type) -%}
+    {{ return(data_type in ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT',
+                            'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT')) }}
 {%- endmacro %}

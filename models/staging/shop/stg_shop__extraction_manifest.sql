@@ -31,13 +31,13 @@ manifest_rows as (
 -- parse in the null day.
 raw_order_days as (
     select
-        cast({{ safe_timestamp('ordered_at') }} as date) as order_date,
+        cast({{ safe_timestamp('ordered_at', raw='orders') }} as date) as order_date,
         count(*) as raw_orders,
         count(ordered_at) as raw_times,
-        min({{ safe_timestamp('ordered_at') }}) as first_ordered_at,
-        max({{ safe_timestamp('ordered_at') }}) as last_ordered_at
+        min({{ safe_timestamp('ordered_at', raw='orders') }}) as first_ordered_at,
+        max({{ safe_timestamp('ordered_at', raw='orders') }}) as last_ordered_at
     from {{ shop_source('orders') }}
-    group by cast({{ safe_timestamp('ordered_at') }} as date)
+    group by cast({{ safe_timestamp('ordered_at', raw='orders') }} as date)
 ),
 
 -- Days that can date activity: parsed, not before the plausibility floor, finite.

@@ -18,12 +18,12 @@ product_status as (
 
 typed as (
     select
-        {{ clean_id('source.event_id') }} as event_id,
-        {{ clean_id('source.customer_id') }} as customer_id,
-        {{ clean_id('source.session_id') }} as session_id,
-        {{ safe_timestamp('source.event_at') }} as event_at,
+        {{ clean_id('source.event_id', raw='events') }} as event_id,
+        {{ clean_id('source.customer_id', raw='events') }} as customer_id,
+        {{ clean_id('source.session_id', raw='events') }} as session_id,
+        {{ safe_timestamp('source.event_at', raw='events') }} as event_at,
         {{ clean_code('source.event_type') }} as event_type,
-        {{ clean_id('source.product_id') }} as product_id,
+        {{ clean_id('source.product_id', raw='events') }} as product_id,
         source.event_at as raw_event_at
     from source
 ),
@@ -39,10 +39,10 @@ checked as (
             when {{ is_implausibly_early('typed.event_at') }} then 'implausible_date'
             when typed.event_at > extraction.extracted_at then 'future_dated'
             when
-                {{ has_control_character('typed.event_id') }}
-                or {{ has_control_character('typed.customer_id') }}
-                or {{ has_control_character('typed.session_id') }}
-                or {{ has_control_character('typed.product_id') }}
+                {{ has_control_character('typed.event_id', raw='events') }}
+                or {{ has_control_character('typed.customer_id', raw='events') }}
+                or {{ has_control_character('typed.session_id', raw='events') }}
+                or {{ has_control_character('typed.product_id', raw='events') }}
                 or typed.event_type not in ('view', 'search', 'add_to_cart', 'remove_from_cart', 'favorite', 'checkout')
                 then 'invalid_value'
         end as row_level_reason

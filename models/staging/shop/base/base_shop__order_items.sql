@@ -14,9 +14,9 @@ product_status as (
 
 typed as (
     select
-        {{ clean_id('source.order_id') }} as order_id,
+        {{ clean_id('source.order_id', raw='order_items') }} as order_id,
         {{ safe_count('source.line_number') }} as line_number,
-        {{ clean_id('source.product_id') }} as product_id,
+        {{ clean_id('source.product_id', raw='order_items') }} as product_id,
         {{ safe_count('source.quantity') }} as quantity,
         {{ safe_number('source.unit_price') }} as unit_price,
         source.line_number as raw_line_number,
@@ -46,8 +46,8 @@ checked as (
             when typed.unit_price < 0 then 'negative_amount'
             when typed.unit_price > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
             when
-                {{ has_control_character('typed.order_id') }}
-                or {{ has_control_character('typed.product_id') }}
+                {{ has_control_character('typed.order_id', raw='order_items') }}
+                or {{ has_control_character('typed.product_id', raw='order_items') }}
                 or {{ is_outside_integer_range('typed.line_number') }}
                 or {{ is_outside_integer_range('typed.quantity') }}
                 or typed.quantity <= 0
