@@ -232,7 +232,8 @@ def _clean_id(values: pd.Series, integer_ids: bool, where: str) -> tuple[pd.Seri
         ids = values.astype("Int64")
         return (ids, no_problem) if integer_ids else (ids.astype("string"), no_problem)
     if not integer_ids:
-        text = values.astype("string").str.strip().str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True)
+        # SQL trim() removes spaces only: a tab or newline stays, and is then a control character.
+        text = values.astype("string").str.strip(" ").str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True)
         text = text.mask(text == "")
         return text, text.str.contains(CONTROL, na=False).to_numpy(dtype=bool)
     raise PeerError(f"{where}: ids of type {values.dtype} among integer ids")
@@ -244,7 +245,7 @@ def _clean_code(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return pd.Series(pd.Categorical([None] * len(values)), index=values.index), np.zeros(len(values), bool)
     if not isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype("string").astype("category")
-    categories = pd.Index(values.cat.categories.astype(str)).str.strip().str.lower()
+    categories = pd.Index(values.cat.categories.astype(str)).str.strip(" ").str.lower()
     cleaned = pd.Index(sorted({c for c in categories if c}))
     remap = np.append(cleaned.get_indexer(categories), -1)  # old code -> new code; -1 stays null
     codes = remap[values.cat.codes.to_numpy()]

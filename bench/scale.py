@@ -28,7 +28,8 @@ Peak RSS is measured per process: ``os.wait4`` returns the resource usage of tha
 carries over to the next as the benchmark's own RUSAGE_CHILDREN would.
 
 Without ``--keep`` each size's files are deleted once measured (the raw files stay with
-``--reuse-raw``); the logs and results.json stay in the work directory.
+``--reuse-raw``; a size whose generation or build failed keeps its files for inspection); the
+logs and results.json stay in the work directory.
 """
 
 from __future__ import annotations
@@ -271,9 +272,9 @@ def check_agreement(warehouse: Path, peer_file: Path, sample: int) -> tuple[bool
     problems += result.problems
     if problems:
         return False, "DISAGREE:\n" + "\n".join(f"  - {line}" for line in problems)
-    return True, (f"agree: {result.customers:,} customers × {result.columns} columns (sample of {w_rows:,}; "
-                  f"customer sets equal: {w_rows:,} in both; integers, text and dates exact, "
-                  f"doubles within relative {peer.REL_TOLERANCE:g})")
+    return True, (f"agree: {result.customers:,} customers × {result.columns} columns (a deterministic sample of the "
+                  f"{w_rows:,} customers of user_features; the customer sets are equal; integers, text and dates "
+                  f"exact, doubles within a relative {peer.REL_TOLERANCE:g})")
 
 
 # ----------------------------------------------------------------------------- one size
@@ -366,6 +367,11 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> SizeResult:
         result.failures.append(f"publish failed:\n{result.publish.tail()}")
 
     result.context = scoring_context(warehouse)
+    if args.skip_pandas_above is not None and n > args.skip_pandas_above:
+        result.agreement_text = f"pandas peer not run (--skip-pandas-above {args.skip_pandas_above:,})"
+        result.warehouse_rows = warehouse_rows(warehouse)
+        _clean_up(size_dir, args)
+        return result
     peer_file = size_dir / "pandas_user_features.parquet"
     peer_file.unlink(missing_ok=True)
     result.pandas = run_measured(
@@ -382,14 +388,21 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> SizeResult:
         hint = " (killed: out of memory?)" if result.pandas.returncode in (-9, 137) else ""
         result.failures.append(f"pandas peer failed (exit {result.pandas.returncode}){hint}:\n{result.pandas.tail()}")
     result.warehouse_rows = warehouse_rows(warehouse)
-
-    if not args.keep:
-        for path in (warehouse, warehouse.with_name(warehouse.name + ".wal"), snapshot, peer_file):
-            path.unlink(missing_ok=True)
-        shutil.rmtree(dbt_dir, ignore_errors=True)
-        if not args.reuse_raw:
-            shutil.rmtree(raw, ignore_errors=True)
+    _clean_up(size_dir, args)
     return result
+
+
+def _clean_up(size_dir: Path, args: argparse.Namespace) -> None:
+    """Without --keep, a size's files go once measured (its raw files stay with --reuse-raw)."""
+    if args.keep:
+        return
+    for path in size_dir.iterdir():
+        if path.name == "raw" and args.reuse_raw:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- printing
@@ -557,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep raw files, warehouses and snapshots")
     parser.add_argument("--reuse-raw", action="store_true", help="reuse a raw dir generated with the same size and seed")
     parser.add_argument("--sample", type=int, default=2000, help="customers compared value by value (0 = all)")
+    parser.add_argument("--skip-pandas-above", type=int, default=None, metavar="N",
+                        help="do not run the pandas peer above N customers (it holds every raw table in memory)")
     args = parser.parse_args(argv)
     if any(n < 1 for n in args.customers):
         parser.error("--customers must be positive")
