@@ -514,7 +514,7 @@ def print_size(r: SizeResult) -> None:
 
 def print_summary(results: list[SizeResult], machine: str) -> None:
     out = ["\n## Summary across sizes\n", machine, ""]
-    out.append("| customers | raw events | dbt build s | dbt peak GB | dbt RSS vs previous size | bare DuckDB s | "
+    out.append("| customers | raw events | dbt build s | dbt peak GB | dbt RSS vs previous size (≤ +20 % from 1M on) | bare DuckDB s | "
                "bare GB | build / bare (≤ 40) | feature layer s | feature / bare (≤ 10) | pandas s | pandas GB | "
                "pandas / feature time (≥ 5) | pandas RSS / dbt RSS (≥ 5) | agree | warehouse GB | raw GB | "
                "snapshot GB |")
@@ -529,7 +529,9 @@ def print_summary(results: list[SizeResult], machine: str) -> None:
         cells = [
             f"{r.customers:,}", f"{r.raw_rows.get('events', 0):,}",
             _fmt(r.build.wall_s if r.build else None), _fmt(r.build.peak_gb if r.build else None, ".2f"),
-            _fmt(None if growth is None else growth * 100, "+.0f", " %"),
+            _fmt(None if growth is None else growth * 100, "+.0f", " %")
+            + (f" ({_met(growth, TARGETS['rss_growth'], True)})" if growth is not None and previous.customers >= 1_000_000
+               else ""),
             _fmt(r.bare.wall_s if r.bare else None, ".2f"), _fmt(r.bare.peak_gb if r.bare else None, ".2f"),
             _fmt(rs["build_over_bare"], ".1f", "×"), _fmt(r.feature_layer_s if r.nodes else None),
             _fmt(rs["features_over_bare"], ".1f", "×"), _fmt(r.pandas.wall_s if pandas_ok else None),
