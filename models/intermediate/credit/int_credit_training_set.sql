@@ -1,7 +1,9 @@
 -- Matured credit accounts (performance window ended by as_of_date) with features as of their
 -- opening date and their default outcome, split out of time by opening date: the latest
 -- var('credit_cohort_days') of openings are the test cohort, the cohort before it validation, the
--- rest train.
+-- rest train. A split larger than var('training_sample_rows') is a uniform sample of that many
+-- accounts (md5 draws, macros/sampling.sql), so credit training's memory stays bounded: a uniform
+-- sample keeps the default rate and needs no weights; split_rows is the split's size before it.
 with
 
 context as (
@@ -46,17 +48,38 @@ split as (
     cross join context
 ),
 
+split_sizes as (
+    select
+        split,
+        count(*) as split_rows
+    from split
+    group by split
+),
+
+sampled as (
+    select
+        split.*,
+        split_sizes.split_rows
+    from split
+    inner join split_sizes on split.split = split_sizes.split
+    -- a split within the cap is kept whole (every draw is < 1)
+    where
+        {{ hash_uniform(sample_key(['split.credit_account_id'])) }}
+        < cast({{ var('training_sample_rows') }} as double) / split_sizes.split_rows
+),
+
 final as (
     select
-        split.credit_account_id,
-        split.split,
-        split.is_default,
+        sampled.credit_account_id,
+        sampled.split,
+        sampled.split_rows,
+        sampled.is_default,
         features.*
-    from split
+    from sampled
     inner join features
         on
-            split.customer_id = features.customer_id
-            and split.opened_date = features.feature_date
+            sampled.customer_id = features.customer_id
+            and sampled.opened_date = features.feature_date
 )
 
 select * from final

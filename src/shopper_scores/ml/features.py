@@ -68,6 +68,7 @@ NON_FEATURE_COLUMNS = frozenset(
         "in_training_sample",
         "in_evaluation_sample",
         "sample_weight",
+        "split_rows",
     }
 )
 PROTECTED_ATTRIBUTES = frozenset({"gender"})

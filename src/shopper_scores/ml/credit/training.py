@@ -20,7 +20,7 @@ import pandas as pd
 from ..features import MAX_GBM_CATEGORIES, FeatureSpec, encode_blob, iso_dates, select_features
 from ..metrics import classification_metrics
 from ..threads import with_fixed_threads
-from ..training_log import TrainingLog
+from ..training_log import TrainingLog, join_notes
 from ..versioning import model_version
 from .challenger import BaseRateClassifier, CreditGBM
 from .params import CreditParams
@@ -152,6 +152,18 @@ def _rows(parts: dict[str, pd.DataFrame], splits: tuple[str, ...]) -> pd.DataFra
     return pd.concat([parts[s] for s in splits], ignore_index=True)
 
 
+def _sample_note(fit: pd.DataFrame | None, evaluate: pd.DataFrame | None) -> str | None:
+    """Says which splits were a uniform sample (int_credit_training_set: split_rows > rows read)."""
+    notes = []
+    for role, frame in (("fit", fit), ("evaluated", evaluate)):
+        if frame is None or len(frame) == 0 or "split_rows" not in frame.columns:
+            continue
+        population = int(frame.groupby("split")["split_rows"].first().sum())
+        if len(frame) < population:
+            notes.append(f"{role} on a uniform sample of {len(frame)} of {population} accounts")
+    return join_notes(*notes) if notes else None
+
+
 def no_model_result(params: CreditParams, reason: str) -> TrainingResult:
     """A training log with a single, non-champion 'final' row whose note says why there is no
     model (e.g. a shop without instalment credit). Scoring then yields no credit scores."""
@@ -204,7 +216,8 @@ def fit_and_evaluate(training: pd.DataFrame, params: CreditParams) -> TrainingRe
         if evaluate is not None:
             p = model.predict_proba(evaluate)[:, 1]
             result.record_metrics(row, classification_metrics(evaluate["is_default"].to_numpy(dtype=float), p))
-        row["note"] = compose_note(step, model.fit_note_, model.calibration_note_)
+        row["note"] = join_notes(compose_note(step, model.fit_note_, model.calibration_note_),
+                                 _sample_note(fit, evaluate))
         if step.stage == "final":
             result.model_blob = encode_blob(model)
             row["model_blob"] = result.model_blob
