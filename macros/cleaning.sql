@@ -164,3 +164,14 @@
     {{ return(data_type in ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT',
                             'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT')) }}
 {%- endmacro %}
+
+
+{% macro id_match_key(column, raw=none) -%}
+    {#- What an id is matched on to find repeats: the raw integer itself where the raw column is
+        an integer (the same grouping as its text, cheaper to hash and sort), else the cleaned id. -#}
+    {%- if is_integer_type(raw_column_type(raw, column)) -%}
+        {{ column }}
+    {%- else -%}
+        {{ clean_id(column) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -24,6 +24,7 @@ typed as (
         {{ safe_timestamp('source.event_at', raw='events') }} as event_at,
         {{ clean_code('source.event_type') }} as event_type,
         {{ clean_id('source.product_id', raw='events') }} as product_id,
+        {{ id_match_key('source.event_id', raw='events') }} as event_key,
         source.event_at as raw_event_at
     from source
 ),
@@ -50,15 +51,35 @@ checked as (
     cross join extraction
 ),
 
+-- The duplicate rule (first clean version by time, then columns) only matters for clean rows
+-- whose id repeats: those few are ranked; every other row is first of its kind. A window over
+-- every row sorted tens of millions of rows to find a handful of duplicates.
+repeated_ids as (
+    select event_key
+    from checked
+    where row_level_reason is null
+    group by event_key
+    having count(*) > 1
+),
+
 ranked as (
     select
         checked.*,
+        1 as duplicate_rank
+    from checked
+    left join repeated_ids on checked.event_key = repeated_ids.event_key
+    where checked.row_level_reason is not null or repeated_ids.event_key is null
+    union all
+    select
+        checked.*,
         row_number() over (
-            partition by checked.event_id, checked.row_level_reason is null
+            partition by checked.event_key
             order by
                 checked.event_at, checked.customer_id, checked.session_id, checked.event_type, checked.product_id
         ) as duplicate_rank
     from checked
+    inner join repeated_ids on checked.event_key = repeated_ids.event_key
+    where checked.row_level_reason is null
 ),
 
 final as (
