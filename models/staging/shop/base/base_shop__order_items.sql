@@ -19,6 +19,7 @@ typed as (
         {{ clean_id('source.product_id', raw='order_items') }} as product_id,
         {{ safe_count('source.quantity') }} as quantity,
         {{ safe_number('source.unit_price') }} as unit_price,
+        {{ id_match_key('source.order_id', raw='order_items') }} as order_key,
         source.line_number as raw_line_number,
         source.quantity as raw_quantity,
         source.unit_price as raw_unit_price
@@ -56,14 +57,40 @@ checked as (
     from typed
 ),
 
+-- As in base_shop__events: only clean rows whose key repeats are ranked by the duplicate rule.
+repeated_keys as (
+    select
+        order_key,
+        line_number
+    from checked
+    where row_level_reason is null
+    group by order_key, line_number
+    having count(*) > 1
+),
+
 ranked as (
     select
         checked.*,
+        1 as duplicate_rank
+    from checked
+    left join repeated_keys
+        on
+            checked.order_key = repeated_keys.order_key
+            and checked.line_number = repeated_keys.line_number
+    where checked.row_level_reason is not null or repeated_keys.order_key is null
+    union all
+    select
+        checked.*,
         row_number() over (
-            partition by checked.order_id, checked.line_number, checked.row_level_reason is null
+            partition by checked.order_key, checked.line_number
             order by checked.product_id, checked.quantity, checked.unit_price
         ) as duplicate_rank
     from checked
+    inner join repeated_keys
+        on
+            checked.order_key = repeated_keys.order_key
+            and checked.line_number = repeated_keys.line_number
+    where checked.row_level_reason is null
 ),
 
 final as (
