@@ -5,8 +5,32 @@
 {% macro clean_id(column) -%}
     {#- Ids are compared as trimmed text, whatever type the source used; blanks become null.
         Integer ids that went through a float column on export ('10.0') are read as '10'. -#}
+    {{ return(adapter.dispatch('clean_id', 'shopper_scores')(column)) }}
+{%- endmacro %}
+
+{% macro default__clean_id(column) -%}
     nullif(
         regexp_replace(trim(cast({{ column }} as {{ dbt.type_string() }})), '^([0-9]+)\.0+$', '\1'),
+        ''
+    )
+{%- endmacro %}
+
+{% macro spark__clean_id(column) -%}
+    {#- Spark spells a float as text in scientific notation from 1e7 on ('1.0E7'), so a whole float
+        id is cast to bigint first (raw_parquet_type_problems stops on float ids that are not whole
+        numbers below 2^53). Its string literals unescape backslashes, and its regexp_replace
+        refers to a group as $1. -#}
+    nullif(
+        regexp_replace(
+            trim(
+                case
+                    when typeof({{ column }}) in ('double', 'float') and {{ column }} = floor({{ column }})
+                        then cast(cast({{ column }} as bigint) as {{ dbt.type_string() }})
+                    else cast({{ column }} as {{ dbt.type_string() }})
+                end
+            ),
+            '^([0-9]+)\\.0+$', '$1'
+        ),
         ''
     )
 {%- endmacro %}
@@ -29,6 +53,11 @@
 {%- endmacro %}
 
 {% macro duckdb__safe_cast(column, type) -%}
+    try_cast({{ column }} as {{ type }})
+{%- endmacro %}
+
+{% macro spark__safe_cast(column, type) -%}
+    {#- dbt-spark's renders a plain cast, which gives null on failure only while ANSI mode is off. -#}
     try_cast({{ column }} as {{ type }})
 {%- endmacro %}
 
@@ -128,4 +157,9 @@
 {% macro duckdb__has_control_character(column) -%}
     {#- C0 controls and DEL ([[:cntrl:]] is ASCII only), and the C1 controls U+0080-U+009F. -#}
     regexp_matches({{ column }}, '[[:cntrl:]\x{80}-\x{9f}]')
+{%- endmacro %}
+
+{% macro spark__has_control_character(column) -%}
+    {#- The same characters in Java's regex syntax (Spark's string literals unescape \\ to \). -#}
+    {{ column }} rlike '[\\x00-\\x1f\\x7f-\\x9f]'
 {%- endmacro %}

@@ -61,7 +61,7 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.order_id, checked.line_number, checked.row_level_reason is null
-            order by checked.product_id, checked.quantity, checked.unit_price
+            order by checked.product_id nulls last, checked.quantity nulls last, checked.unit_price nulls last
         ) as duplicate_rank
     from checked
 ),
