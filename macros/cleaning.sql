@@ -78,6 +78,18 @@
 {%- endmacro %}
 
 
+{% macro spark__safe_timestamp(column) -%}
+    {#- Spark's cast honours a UTC offset and reads a naive value in the session time zone (the
+        profile sets UTC), as DuckDB's does; but it also accepts forms DuckDB rejects (a bare year
+        '2024', surrounding blanks), so text must start with a year-month-day date to be parsed.
+        Typed timestamps and dates pass the test as they are. -#}
+    case
+        when cast({{ column }} as {{ dbt.type_string() }}) rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?$'
+            then try_cast({{ column }} as timestamp)
+    end
+{%- endmacro %}
+
+
 {% macro safe_number(column) -%}
     {{ safe_cast(column, 'double') }}
 {%- endmacro %}
