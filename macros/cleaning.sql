@@ -5,34 +5,20 @@
 {% macro clean_id(column) -%}
     {#- Ids are compared as trimmed text, whatever type the source used; blanks become null.
         Integer ids that went through a float column on export ('10.0') are read as '10'. -#}
-    {{ return(adapter.dispatch('clean_id', 'shopper_scores')(column)) }}
-{%- endmacro %}
-
-{% macro default__clean_id(column) -%}
     nullif(
-        regexp_replace(trim(cast({{ column }} as {{ dbt.type_string() }})), '^([0-9]+)\.0+$', '\1'),
+        {{ id_text(column) }},
         ''
     )
 {%- endmacro %}
 
-{% macro spark__clean_id(column) -%}
-    {#- Spark spells a float as text in scientific notation from 1e7 on ('1.0E7'), so a whole float
-        id is cast to bigint first (raw_parquet_type_problems stops on float ids that are not whole
-        numbers below 2^53). Its string literals unescape backslashes, and its regexp_replace
-        refers to a group as $1. -#}
-    nullif(
-        regexp_replace(
-            trim(
-                case
-                    when typeof({{ column }}) in ('double', 'float') and {{ column }} = floor({{ column }})
-                        then cast(cast({{ column }} as bigint) as {{ dbt.type_string() }})
-                    else cast({{ column }} as {{ dbt.type_string() }})
-                end
-            ),
-            '^([0-9]+)\\.0+$', '$1'
-        ),
-        ''
-    )
+
+{% macro id_text(column) -%}
+    {#- An id as text, with a '.0' left by a float column on export removed. -#}
+    {{ return(adapter.dispatch('id_text', 'shopper_scores')(column)) }}
+{%- endmacro %}
+
+{% macro default__id_text(column) -%}
+    regexp_replace(trim(cast({{ column }} as {{ dbt.type_string() }})), '^([0-9]+)\.0+$', '\1')
 {%- endmacro %}
 
 
@@ -56,11 +42,6 @@
     try_cast({{ column }} as {{ type }})
 {%- endmacro %}
 
-{% macro spark__safe_cast(column, type) -%}
-    {#- dbt-spark's renders a plain cast, which gives null on failure only while ANSI mode is off. -#}
-    try_cast({{ column }} as {{ type }})
-{%- endmacro %}
-
 
 {% macro safe_timestamp(column) -%}
     {{ return(adapter.dispatch('safe_timestamp', 'shopper_scores')(column)) }}
@@ -75,18 +56,6 @@
         its UTC wall time (08:00) and a naive value is read as UTC (the profile sets
         TimeZone=UTC). A direct cast to timestamp would silently drop the offset. -#}
     try_cast(try_cast({{ column }} as timestamptz) as timestamp)
-{%- endmacro %}
-
-
-{% macro spark__safe_timestamp(column) -%}
-    {#- Spark's cast honours a UTC offset and reads a naive value in the session time zone (the
-        profile sets UTC), as DuckDB's does; but it also accepts forms DuckDB rejects (a bare year
-        '2024', surrounding blanks), so text must start with a year-month-day date to be parsed.
-        Typed timestamps and dates pass the test as they are. -#}
-    case
-        when cast({{ column }} as {{ dbt.type_string() }}) rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?$'
-            then try_cast({{ column }} as timestamp)
-    end
 {%- endmacro %}
 
 
@@ -169,9 +138,4 @@
 {% macro duckdb__has_control_character(column) -%}
     {#- C0 controls and DEL ([[:cntrl:]] is ASCII only), and the C1 controls U+0080-U+009F. -#}
     regexp_matches({{ column }}, '[[:cntrl:]\x{80}-\x{9f}]')
-{%- endmacro %}
-
-{% macro spark__has_control_character(column) -%}
-    {#- The same characters in Java's regex syntax (Spark's string literals unescape \\ to \). -#}
-    {{ column }} rlike '[\\x00-\\x1f\\x7f-\\x9f]'
 {%- endmacro %}

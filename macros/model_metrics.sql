@@ -69,8 +69,3 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
-
-{% macro spark__nan_to_null(expression) -%}
-    {#- Spark, too, orders NaN as equal to itself. -#}
-    case when isnan({{ expression }}) then null else {{ expression }} end
-{%- endmacro %}

@@ -92,7 +92,7 @@
                 {%- if available is none or column.name | lower in available %}
                 {{ column.name }}{{ "," if not loop.last }}
                 {%- else %}
-                cast(null as {{ raw_column_type(column.data_type) }}) as {{ column.name }}{{ "," if not loop.last }}
+                cast(null as {{ documented_type(column.data_type) }}) as {{ column.name }}{{ "," if not loop.last }}
                 {%- endif %}
             {%- endfor %}
             from {{ read_raw_file(table_name) }}
@@ -235,22 +235,22 @@
 {% macro empty_shop_source(table_name) -%}
     select
     {%- for column in shop_source_node(table_name).columns.values() %}
-        cast(null as {{ raw_column_type(column.data_type) }}) as {{ column.name }}{{ "," if not loop.last }}
+        cast(null as {{ documented_type(column.data_type) }}) as {{ column.name }}{{ "," if not loop.last }}
     {%- endfor %}
     where 1 = 0
 {%- endmacro %}
 
 
-{% macro raw_column_type(data_type) -%}
+{% macro documented_type(data_type) -%}
     {#- A documented column type (_shop__sources.yml) as this engine spells it. -#}
-    {{ return(adapter.dispatch('raw_column_type', 'shopper_scores')(data_type)) }}
+    {{ return(adapter.dispatch('documented_type', 'shopper_scores')(data_type)) }}
 {%- endmacro %}
 
-{% macro default__raw_column_type(data_type) -%}
+{% macro default__documented_type(data_type) -%}
     {{ return(data_type) }}
 {%- endmacro %}
 
-{% macro spark__raw_column_type(data_type) -%}
+{% macro spark__documented_type(data_type) -%}
     {#- Spark's varchar needs a length; its unbounded text type is string. -#}
     {{ return(dbt.type_string() if data_type | lower in ('varchar', 'text') else data_type) }}
 {%- endmacro %}
