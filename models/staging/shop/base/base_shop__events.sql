@@ -56,7 +56,7 @@ ranked as (
         row_number() over (
             partition by checked.event_id, checked.row_level_reason is null
             order by
-                checked.event_at, checked.customer_id, checked.session_id, checked.event_type, checked.product_id
+                checked.event_at nulls last, checked.customer_id nulls last, checked.session_id nulls last, checked.event_type nulls last, checked.product_id nulls last
         ) as duplicate_rank
     from checked
 ),
