@@ -10,10 +10,20 @@
     cast({{ column }} as {{ dbt.type_string() }})
     {%- else -%}
     nullif(
-        regexp_replace(trim(cast({{ column }} as {{ dbt.type_string() }})), '^([0-9]+)\.0+$', '\1'),
+        {{ id_text(column) }},
         ''
     )
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro id_text(column) -%}
+    {#- An id as text, with a '.0' left by a float column on export removed. -#}
+    {{ return(adapter.dispatch('id_text', 'shopper_scores')(column)) }}
+{%- endmacro %}
+
+{% macro default__id_text(column) -%}
+    regexp_replace(trim(cast({{ column }} as {{ dbt.type_string() }})), '^([0-9]+)\.0+$', '\1')
 {%- endmacro %}
 
 

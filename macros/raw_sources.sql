@@ -43,6 +43,31 @@
     {{ return('present') }}
 {%- endmacro %}
 
+{% macro spark__raw_file_state(table_name) -%}
+    {#- Spark lists the raw directory (binaryFile: paths and sizes, no content read). Its scans skip
+        0-byte files, so a 0-byte file reads as 'missing' here (absent, without the warning). Raw
+        files are Parquet on Spark: the fixed-dialect CSV checks are DuckDB's (docs/spark.md). -#}
+    {%- if not execute -%}
+        {{ return('present') }}
+    {%- endif -%}
+    {%- if var('raw_file_format') != 'parquet' -%}
+        {{ exceptions.raise_compiler_error(
+            "shopper_scores: the Spark target reads Parquet raw files only (var raw_file_format is '"
+            ~ var('raw_file_format') ~ "'). Convert the files to Parquet, or build with the DuckDB "
+            ~ "target, which reads CSV (see docs/spark.md).") }}
+    {%- endif -%}
+    {%- set listed = run_query(
+        "select count(*) from binaryFile." ~ spark_path_identifier(var('raw_data_path'))
+        ~ " where substring_index(path, '/', -1) = " ~ raw_sql_string(table_name ~ '.parquet')) -%}
+    {{ return('present' if listed.columns[0].values()[0] > 0 else 'missing') }}
+{%- endmacro %}
+
+
+{% macro spark_path_identifier(path) -%}
+    {#- A path as Spark's `format`.`path` identifier: backticks doubled, so none ends it early. -#}
+    `{{ path | string | replace('`', '``') }}`
+{%- endmacro %}
+
 
 {% macro shop_source_present(table_name) -%}
     {#- An empty file counts as absent: it is read as the empty documented relation. -#}
@@ -67,7 +92,7 @@
                 {%- if available is none or column.name | lower in available %}
                 {{ column.name }}{{ "," if not loop.last }}
                 {%- else %}
-                cast(null as {{ column.data_type }}) as {{ column.name }}{{ "," if not loop.last }}
+                cast(null as {{ documented_type(column.data_type) }}) as {{ column.name }}{{ "," if not loop.last }}
                 {%- endif %}
             {%- endfor %}
             from {{ read_raw_file(table_name) }}
@@ -101,11 +126,17 @@
     {{ return(raw_parquet_schema(table_name).keys() | list) }}
 {%- endmacro %}
 
+{% macro spark__raw_file_columns(table_name) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(raw_parquet_schema(table_name).keys() | list) }}
+{%- endmacro %}
+
 
 {% macro raw_parquet_schema(table_name) -%}
-    {#- {lower-cased column name: DuckDB type} of a Parquet file, from its metadata only. -#}
-    {%- set described = run_query("describe select * from read_parquet("
-        ~ raw_sql_string(raw_file_path(table_name)) ~ ")") -%}
+    {#- {lower-cased column name: engine type} of a Parquet file, from its metadata only. -#}
+    {%- set described = run_query(describe_query("select * from " ~ read_raw_parquet(raw_file_path(table_name)))) -%}
     {%- set schema = {} -%}
     {%- for row in described.rows -%}
         {%- do schema.update({row[0] | lower: row[1]}) -%}
@@ -119,8 +150,35 @@
     {%- if var('raw_file_format') == 'csv' -%}
         {{ read_raw_csv(path, raw_csv_header(table_name)) }}
     {%- else -%}
-        read_parquet({{ raw_sql_string(path) }})
+        {{ read_raw_parquet(path) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro read_raw_parquet(path) -%}
+    {{ return(adapter.dispatch('read_raw_parquet', 'shopper_scores')(path)) }}
+{%- endmacro %}
+
+{% macro default__read_raw_parquet(path) -%}
+    read_parquet({{ raw_sql_string(path) }})
+{%- endmacro %}
+
+{% macro spark__read_raw_parquet(path) -%}
+    parquet.{{ spark_path_identifier(path) }}
+{%- endmacro %}
+
+
+{% macro describe_query(sql) -%}
+    {#- The statement that lists a query's result columns (name, type) without running it. -#}
+    {{ return(adapter.dispatch('describe_query', 'shopper_scores')(sql)) }}
+{%- endmacro %}
+
+{% macro default__describe_query(sql) -%}
+    describe {{ sql }}
+{%- endmacro %}
+
+{% macro spark__describe_query(sql) -%}
+    describe query {{ sql }}
 {%- endmacro %}
 
 
@@ -149,6 +207,14 @@
     {{ return(adapter.dispatch('read_raw_csv', 'shopper_scores')(path, header_names, strict_mode, store_rejects)) }}
 {%- endmacro %}
 
+{% macro default__read_raw_csv(path, header_names, strict_mode, store_rejects) -%}
+    {#- The fixed-dialect CSV reader and its line checks are DuckDB's (raw_file_state stops earlier
+        with the same advice on Spark). -#}
+    {{ exceptions.raise_compiler_error(
+        "shopper_scores: CSV raw files are read by the DuckDB target only; on " ~ target.type
+        ~ " convert them to Parquet (var raw_file_format: parquet).") }}
+{%- endmacro %}
+
 {% macro duckdb__read_raw_csv(path, header_names, strict_mode, store_rejects) -%}
     {#- Every CSV value is read as text: a sniffed type would make one bad value ('n/a' in an
         amount column) fail the whole read. Staging casts each value safely and quarantines
@@ -169,9 +235,24 @@
 {% macro empty_shop_source(table_name) -%}
     select
     {%- for column in shop_source_node(table_name).columns.values() %}
-        cast(null as {{ column.data_type }}) as {{ column.name }}{{ "," if not loop.last }}
+        cast(null as {{ documented_type(column.data_type) }}) as {{ column.name }}{{ "," if not loop.last }}
     {%- endfor %}
     where 1 = 0
+{%- endmacro %}
+
+
+{% macro documented_type(data_type) -%}
+    {#- A documented column type (_shop__sources.yml) as this engine spells it. -#}
+    {{ return(adapter.dispatch('documented_type', 'shopper_scores')(data_type)) }}
+{%- endmacro %}
+
+{% macro default__documented_type(data_type) -%}
+    {{ return(data_type) }}
+{%- endmacro %}
+
+{% macro spark__documented_type(data_type) -%}
+    {#- Spark's varchar needs a length; its unbounded text type is string. -#}
+    {{ return(dbt.type_string() if data_type | lower in ('varchar', 'text') else data_type) }}
 {%- endmacro %}
 
 
@@ -315,6 +396,14 @@
 {%- endmacro %}
 
 {% macro duckdb__raw_parquet_type_problems(node) -%}
+    {{ return(raw_parquet_type_problems_by_query(node)) }}
+{%- endmacro %}
+
+{% macro spark__raw_parquet_type_problems(node) -%}
+    {{ return(raw_parquet_type_problems_by_query(node)) }}
+{%- endmacro %}
+
+{% macro raw_parquet_type_problems_by_query(node) -%}
     {#- A documented column must hold its own family or text that staging parses (quarantining what
         does not): a number any integer, decimal or float type; a timestamp or date any timestamp
         (with or without time zone) or a date; a text column text or numbers (integer ids). Anything
@@ -323,7 +412,7 @@
         stored as float must hold whole numbers below 2^53, else ids no longer match their parents.
         A column of the wrong type holding only nulls is harmless (read as typed nulls). -#}
     {%- set path = raw_file_path(node.name) -%}
-    {%- set reader = "read_parquet(" ~ raw_sql_string(path) ~ ")" -%}
+    {%- set reader = read_raw_parquet(path) -%}
     {%- set schema = raw_parquet_schema(node.name) -%}
     {%- set problems = [] -%}
     {%- for column in node.columns.values() if column.name | lower in schema -%}
@@ -341,7 +430,7 @@
             {%- endif -%}
         {%- elif expected == 'text' and found | upper in ('FLOAT', 'REAL', 'DOUBLE') -%}
             {%- set inexact = run_query("select count(*) from " ~ reader ~ " where " ~ quoted ~ " is not null and not ("
-                ~ "isfinite(" ~ quoted ~ ") and " ~ quoted ~ " = trunc(" ~ quoted ~ ") and abs(" ~ quoted
+                ~ "not (" ~ is_non_finite(quoted) ~ ") and " ~ quoted ~ " = floor(" ~ quoted ~ ") and abs(" ~ quoted
                 ~ ") < 9007199254740992)").columns[0].values()[0] -%}
             {%- if inexact > 0 -%}
                 {%- do problems.append(column.name ~ " is " ~ found ~ " with " ~ inexact ~ " value(s) that are not "

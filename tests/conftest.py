@@ -144,7 +144,7 @@ def built_warehouse(tmp_path_factory, demo_raw) -> Path:
 # lets both finish together. test_pipeline's first test builds the shared demo warehouse while
 # the other worker runs the history test, which builds its own.
 SLOW_FIRST = (
-    "test_cut_and_stops", "test_hostile_rows", "test_model_metrics_history", "test_pipeline", "test_publish",
+    "test_spark", "test_cut_and_stops", "test_hostile_rows", "test_model_metrics_history", "test_pipeline", "test_publish",
     "test_hostile_files", "test_raw_files",
     "test_hostile_values", "test_orders_only", "test_refunds_and_partial_files", "test_sql_lint",
     "test_leakage", "test_determinism",

@@ -56,11 +56,11 @@ final as (
         max(days_before) as days_since_first_order,
         {{ exact_mean_of_integers('days_since_previous_order') }} as mean_days_between_orders,
         {{ exact_stddev_samp_of_integers('days_since_previous_order') }} as std_days_between_orders,
-        sum(case when is_cancelled then 1 else 0 end) * 1.0 / count(*) as cancellation_rate,
-        sum(case when is_returned then 1 else 0 end) * 1.0
+        cast(sum(case when is_cancelled then 1 else 0 end) as double) / count(*) as cancellation_rate,
+        cast(sum(case when is_returned then 1 else 0 end) as double)
         / nullif(sum(case when is_delivered then 1 else 0 end), 0) as return_rate,
         {{ exact_sum('discount_amount') }} / nullif({{ exact_sum('order_amount') }}, 0) as discount_share,
-        sum(case when is_instalment then 1 else 0 end) * 1.0 / count(*) as instalment_order_share
+        cast(sum(case when is_instalment then 1 else 0 end) as double) / count(*) as instalment_order_share
     from orders_as_of
     group by customer_id, feature_date
 )

@@ -15,7 +15,7 @@ final as (
         feature_dates.feature_date,
         count(*) as reviews_lifetime,
         {{ exact_mean_of_integers('reviews.rating') }} as mean_review_rating,
-        sum(case when reviews.rating <= 2 then 1 else 0 end) * 1.0 / count(*) as low_rating_share
+        cast(sum(case when reviews.rating <= 2 then 1 else 0 end) as double) / count(*) as low_rating_share
     from feature_dates
     inner join reviews
         on

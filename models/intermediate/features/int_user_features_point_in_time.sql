@@ -101,16 +101,16 @@ final as (
         order_features.instalment_order_share,
         -- Browsing: funnel conversion over the last 90 days
         event_features.days_since_last_event,
-        event_features.add_to_cart_events_90d * 1.0 / nullif(event_features.view_events_90d, 0)
+        cast(event_features.add_to_cart_events_90d as double) / nullif(event_features.view_events_90d, 0)
             as view_to_cart_rate_90d,
-        coalesce(order_features.orders_90d, 0) * 1.0
+        cast(coalesce(order_features.orders_90d, 0) as double)
         / nullif(event_features.add_to_cart_events_90d, 0) as cart_to_order_rate_90d,
         -- Reviews
         review_features.mean_review_rating,
         review_features.low_rating_share,
         -- Instalment credit
         repayment_features.max_days_past_due,
-        repayment_features.instalments_paid_late * 1.0
+        cast(repayment_features.instalments_paid_late as double)
         / nullif(repayment_features.instalments_due, 0) as late_instalment_share
     from feature_dates
     left join customers on feature_dates.customer_id = customers.customer_id

@@ -30,9 +30,9 @@ unioned as (
 
 final as (
     select
-        cast(unioned.source_table as varchar) as source_table,
-        cast(unioned.row_key as varchar) as row_key,
-        cast(unioned.rejection_reason as varchar) as rejection_reason,
+        cast(unioned.source_table as {{ dbt.type_string() }}) as source_table,
+        cast(unioned.row_key as {{ dbt.type_string() }}) as row_key,
+        cast(unioned.rejection_reason as {{ dbt.type_string() }}) as rejection_reason,
         extraction.extracted_at,
         -- the build that judged the row: the publisher requires the scoring context's build
         '{{ invocation_id }}' as build_run_id

@@ -39,7 +39,7 @@ quarantine_counts as (
 
 final as (
     select
-        cast(raw_counts.source_table as varchar) as source_table,
+        cast(raw_counts.source_table as {{ dbt.type_string() }}) as source_table,
         cast(raw_counts.is_source_present as boolean) as is_source_present,
         cast(raw_counts.raw_rows as bigint) as raw_rows,
         cast(clean_counts.clean_rows as bigint) as clean_rows,

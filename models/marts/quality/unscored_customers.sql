@@ -15,13 +15,13 @@ context as (
 
 final as (
     select
-        cast(customers.customer_id as varchar) as customer_id,
+        cast(customers.customer_id as {{ dbt.type_string() }}) as customer_id,
         context.as_of_date,
         cast(
             case
                 when customers.signup_at is not null then 'signed_up_on_or_after_as_of_date'
                 else 'first_order_on_or_after_as_of_date'
-            end as varchar
+            end as {{ dbt.type_string() }}
         ) as reason,
         customers.signup_at,
         customers.first_ordered_at,

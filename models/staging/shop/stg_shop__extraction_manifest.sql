@@ -83,14 +83,14 @@ splits as (
         order_date,
         last_ordered_at,
         total_orders - head_orders as tail_orders,
-        head_orders * ln(head_orders * 1.0 / head_days)
-        + (total_orders - head_orders) * ln((total_orders - head_orders) * 1.0 / nullif(tail_days, 0))
+        head_orders * ln(cast(head_orders as double) / head_days)
+        + (total_orders - head_orders) * ln(cast(total_orders - head_orders as double) / nullif(tail_days, 0))
             as log_likelihood
     from cumulative
     where
         tail_days > 1
-        and (total_orders - head_orders) * 1.0 / nullif(tail_days, 0) * {{ var('cut_fallback_min_rate_drop') }}
-        <= head_orders * 1.0 / head_days
+        and cast(total_orders - head_orders as double) / nullif(tail_days, 0) * {{ var('cut_fallback_min_rate_drop') }}
+        <= cast(head_orders as double) / head_days
 ),
 
 best_split as (

@@ -71,7 +71,7 @@ ranked as (
         row_number() over (
             partition by checked.credit_account_id, checked.row_level_reason is null
             order by
-                checked.opened_at, checked.customer_id, checked.principal, checked.term_months, checked.order_id
+                checked.opened_at nulls last, checked.customer_id nulls last, checked.principal nulls last, checked.term_months nulls last, checked.order_id nulls last
         ) as duplicate_rank
     from checked
 ),

@@ -57,7 +57,7 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.customer_id, checked.row_level_reason is null
-            order by checked.signup_at, checked.region, checked.city_tier, checked.birth_year, checked.gender
+            order by checked.signup_at nulls last, checked.region nulls last, checked.city_tier nulls last, checked.birth_year nulls last, checked.gender nulls last
         ) as duplicate_rank
     from checked
 ),

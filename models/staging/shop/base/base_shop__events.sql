@@ -75,7 +75,7 @@ ranked as (
         row_number() over (
             partition by checked.event_key
             order by
-                checked.event_at, checked.customer_id, checked.session_id, checked.event_type, checked.product_id
+                checked.event_at nulls last, checked.customer_id nulls last, checked.session_id nulls last, checked.event_type nulls last, checked.product_id nulls last
         ) as duplicate_rank
     from checked
     inner join repeated_ids on checked.event_key = repeated_ids.event_key

@@ -83,7 +83,7 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.order_key, checked.line_number
-            order by checked.product_id, checked.quantity, checked.unit_price
+            order by checked.product_id nulls last, checked.quantity nulls last, checked.unit_price nulls last
         ) as duplicate_rank
     from checked
     inner join repeated_keys

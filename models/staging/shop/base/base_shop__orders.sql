@@ -119,12 +119,12 @@ ranked as (
                 checked.delivered_at desc nulls last,
                 checked.shipped_at desc nulls last,
                 checked.paid_at desc nulls last,
-                checked.ordered_at asc,
-                checked.customer_id asc,
-                checked.order_amount asc,
-                checked.discount_amount asc,
-                checked.refund_amount asc,
-                checked.payment_method asc
+                checked.ordered_at asc nulls last,
+                checked.customer_id asc nulls last,
+                checked.order_amount asc nulls last,
+                checked.discount_amount asc nulls last,
+                checked.refund_amount asc nulls last,
+                checked.payment_method asc nulls last
         ) as duplicate_rank
     from checked
 ),

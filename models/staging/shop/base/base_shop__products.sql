@@ -34,7 +34,7 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.product_id, checked.row_level_reason is null
-            order by checked.category, checked.brand, checked.list_price
+            order by checked.category nulls last, checked.brand nulls last, checked.list_price nulls last
         ) as duplicate_rank
     from checked
 ),

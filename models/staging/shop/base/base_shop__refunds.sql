@@ -70,7 +70,7 @@ ranked as (
         checked.*,
         row_number() over (
             partition by checked.refund_id, checked.row_level_reason is null
-            order by checked.refunded_at, checked.customer_id, checked.refund_amount, checked.order_id
+            order by checked.refunded_at nulls last, checked.customer_id nulls last, checked.refund_amount nulls last, checked.order_id nulls last
         ) as duplicate_rank
     from checked
 ),

@@ -76,8 +76,8 @@ ranked as (
             order by
                 checked.paid_at desc nulls last,
                 checked.amount_paid desc nulls last,
-                checked.due_date asc,
-                checked.amount_due asc
+                checked.due_date asc nulls last,
+                checked.amount_due asc nulls last
         ) as duplicate_rank
     from checked
 ),

@@ -63,7 +63,7 @@ ranked as (
         row_number() over (
             partition by checked.review_id, checked.row_level_reason is null
             order by
-                checked.reviewed_at, checked.customer_id, checked.product_id, checked.rating, checked.order_id
+                checked.reviewed_at nulls last, checked.customer_id nulls last, checked.product_id nulls last, checked.rating nulls last, checked.order_id nulls last
         ) as duplicate_rank
     from checked
 ),
