@@ -57,6 +57,7 @@ TABLES = {
     ("main", "shopper_scores", "user_features"): (("customer_id", "as_of_date"), True),
     ("intermediate", "intermediate", "int_scoring_context"): ((), False),
     ("intermediate", "intermediate", "int_purchasing_power_training_set"): (("customer_id", "feature_date"), False),
+    ("intermediate", "intermediate", "int_purchasing_power_training_sample"): (("customer_id", "feature_date"), False),
     ("intermediate", "intermediate", "int_credit_training_set"): (("credit_account_id",), False),
     ("main", "shopper_scores", "raw_row_accounting"): (("source_table",), True),
 }

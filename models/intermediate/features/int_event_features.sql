@@ -17,10 +17,10 @@ session_days as (
         customer_id,
         session_id,
         cast(event_at as date) as event_date,
-        count(*) as events,
         {%- for event_type in ['view', 'search', 'add_to_cart', 'favorite', 'checkout'] %}
-        sum(case when event_type = '{{ event_type }}' then 1 else 0 end) as {{ event_type }}_events{{ "," if not loop.last }}
+        sum(case when event_type = '{{ event_type }}' then 1 else 0 end) as {{ event_type }}_events,
         {%- endfor %}
+        count(*) as events
     from events
     group by customer_id, session_id, cast(event_at as date)
 ),
