@@ -12,16 +12,15 @@ stage's metrics per model, side by side, with wall time and peak RSS of each bui
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
 
-from shopper_scores.dbt_runner import PROJECT_DIR, dbt_command, dbt_env
+from scale import run_measured  # bench/scale.py: one child, its own wall time and peak RSS
+from shopper_scores.dbt_runner import dbt_command, dbt_env
 
 METRICS = ["rmse", "mae", "spearman", "normalised_gini", "top_decile_capture", "mean_prediction"]
 UNSAMPLED = 10**9
@@ -32,17 +31,10 @@ def _build(raw: Path, work: Path, name: str, training_rows: int, evaluation_rows
     command = dbt_command(["build", "--select", "+ml_purchasing_power_training"], raw_dir=raw, work_dir=work / name,
                           extra_vars={"training_sample_rows": training_rows, "evaluation_sample_rows": evaluation_rows})
     env = {**dbt_env(warehouse), "OMP_NUM_THREADS": "1"}
-    log = work / f"{name}.log"
-    start = time.perf_counter()
-    with open(log, "w") as out:
-        child = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
-        # wait4 reaps this one child and gives its own peak RSS (not the max over all children).
-        _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"dbt build ({name}) failed:\n{log.read_text()[-4000:]}")
-    peak = usage.ru_maxrss / 1024**2
-    return elapsed, peak, warehouse
+    measured = run_measured(command, env=env, log=work / f"{name}.log")
+    if measured.returncode != 0:
+        raise SystemExit(f"dbt build ({name}) failed:\n{Path(measured.log).read_text()[-4000:]}")
+    return measured.wall_s, measured.peak_rss_bytes / 1024**3, warehouse
 
 
 def _test_rows(warehouse: Path) -> dict:

@@ -16,12 +16,6 @@
 
 
 {% macro sample_key(columns) -%}
-    {#- The text a draw is hashed from: the columns (cast to text) and the seed, '|'-separated. -#}
-    {%- set parts = [] -%}
-    {%- for column in columns -%}
-        {%- do parts.append(dbt.cast(column, dbt.type_string())) -%}
-        {%- do parts.append("'|'") -%}
-    {%- endfor -%}
-    {%- do parts.append("'" ~ (var('random_seed') | string) ~ "'") -%}
-    {{ dbt.concat(parts) }}
+    {#- The text a draw is hashed from: the columns as row_key joins them, then the seed. -#}
+    {{ dbt.concat([row_key(columns), "'|" ~ (var('random_seed') | string) ~ "'"]) }}
 {%- endmacro %}
