@@ -4,6 +4,10 @@
 -- training models read instead of assuming window numbers: test = the test stage's holdout (the
 -- latest complete window, ending at as_of_date), validation = the validation stage's holdout,
 -- training = older windows that are only ever fitted on.
+-- horizon_label_days: the longest span, up to the horizon H, over which a label window's spend can
+-- be observed without reaching into the test window [as_of_date - L, as_of_date) (the test
+-- window's own span stops at as_of_date): min(H, L) for windows 1 and 2, min(H, (k - 1) x L) for
+-- an older window k. The ML package checks how its forecasts extrapolate to H on these spans.
 with
 
 context as (
@@ -28,7 +32,12 @@ final as (
             when 1 then 'test'
             when 2 then 'validation'
             else 'training'
-        end as cutoff_role
+        end as cutoff_role,
+        case
+            when windows.window_index = 0 then null
+            when windows.window_index = 1 then least(context.horizon_days, context.label_window_days)
+            else least(context.horizon_days, (windows.window_index - 1) * context.label_window_days)
+        end as horizon_label_days
     from windows
     cross join context
 )

@@ -5,8 +5,9 @@
 -- split into two strata, heavy spenders (label at or above the window's 90th percentile and
 -- positive) and the rest; the heavy stratum gets up to half the quota, the rest the remainder, and
 -- every row carries the weight 1 / inclusion rate of its stratum, used by the fits.
--- Evaluation (validation and test windows): a plain uniform sample of up to evaluation_sample_rows,
--- so the metrics need no weights; its size is the n of the metric rows.
+-- Evaluation (every window a stage may be evaluated at: all but the oldest, which has no older
+-- window to fit on): a plain uniform sample of up to evaluation_sample_rows, so the metrics need
+-- no weights; its size is the n of the metric rows.
 -- Draws: md5 of (customer, cut-off, seed), the same on every engine (macros/sampling.sql).
 with
 
@@ -106,9 +107,11 @@ flagged as (
             else rates.rest_inclusion_rate
         end as training_inclusion_rate,
         rates.evaluation_inclusion_rate,
+        drawn.window_index < context.n_label_windows as is_evaluable,
         drawn.sample_draw
     from drawn
     inner join rates on drawn.window_index = rates.window_index
+    cross join context
 ),
 
 final as (
@@ -123,13 +126,12 @@ final as (
         evaluation_inclusion_rate,
         -- Rates of exactly 1 keep every row whatever its draw (a draw is < 1).
         sample_draw < training_inclusion_rate as in_training_sample,
-        cutoff_role in ('validation', 'test') and sample_draw < evaluation_inclusion_rate
-            as in_evaluation_sample,
+        is_evaluable and sample_draw < evaluation_inclusion_rate as in_evaluation_sample,
         1.0 / training_inclusion_rate as sample_weight
     from flagged
     where
         sample_draw < training_inclusion_rate
-        or (cutoff_role in ('validation', 'test') and sample_draw < evaluation_inclusion_rate)
+        or (is_evaluable and sample_draw < evaluation_inclusion_rate)
 )
 
 select * from final

@@ -1,5 +1,6 @@
 -- Features at each sampled past cut-off joined to the label over the window that follows it: the
 -- net spend over the label window L (label_window_spend) and L itself; the ML package scales it.
+-- The horizon label (spend over horizon_label_days, up to H) is for evaluation only, never a feature.
 -- Only the rows of int_purchasing_power_training_sample, with their sample flags and weights.
 with
 
@@ -21,6 +22,8 @@ final as (
         labels.cutoff_role,
         labels.label_window_days,
         labels.label_net_spend_in_window as label_window_spend,
+        labels.horizon_label_days,
+        labels.horizon_label_net_spend as horizon_label_spend,
         -- the sample design
         sample.window_rows,
         sample.sample_stratum,

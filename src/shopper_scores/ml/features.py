@@ -59,6 +59,11 @@ NON_FEATURE_COLUMNS = frozenset(
         "label_window_spend",
         "label_end_date",
         "label_orders_in_window",
+        # evaluation only: spend over a longer span after the cut-off (a label, never a feature)
+        "horizon_label_days",
+        "horizon_label_spend",
+        "horizon_label_end_date",
+        "horizon_label_net_spend",
         "split",
         "is_default",
         "as_of_date",
