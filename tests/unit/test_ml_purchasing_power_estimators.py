@@ -93,7 +93,8 @@ def test_blend_reuses_the_fitted_gbm_or_fits_a_clone(train, spec):
     spend = train["label_window_spend"].to_numpy()
     gbm = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, spend)
     prefit = pp.BTYDBlendRegressor(gbm, btyd_weight=0.5, prefit=True).fit(train, spend)
-    assert prefit.estimator_ is gbm and prefit.weight_ == 0.5
+    # a shallow copy (its own level_), sharing the fitted trees: nothing is refitted
+    assert prefit.estimator_ is not gbm and prefit.estimator_.estimator_ is gbm.estimator_ and prefit.weight_ == 0.5
     expected = np.clip(gbm.btyd_model_.transform(train)["btyd_expected_spend"].to_numpy(), 0, None)
     np.testing.assert_allclose(prefit.predict(train), 0.5 * gbm.predict(train) + 0.5 * expected)
     fitted = pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec))).fit(train, spend)

@@ -17,7 +17,18 @@ def test_full_history():
     assert plan.validation == Stage("validation", (3, 4), 2, None)
     assert plan.test == Stage("test", (2, 3), 1, None)
     assert plan.final == Stage("final", (1, 2), None, None)
-    assert [s.name for s in plan] == ["validation", "test", "final"]
+    # the second choice window: the oldest with an older one to fit on
+    assert plan.extrapolation == Stage("extrapolation", (4,), 3, "trained on window(s) 4")
+    assert [s.name for s in plan] == ["validation", "extrapolation", "test", "final"]
+    assert plan.choice_stages == (plan.validation, plan.extrapolation)
+
+
+def test_extrapolation_window_needs_an_older_training_window():
+    assert plan_stages(roles(1, 2, 3), 2).extrapolation.skipped  # window 2 is the validation window
+    assert plan_stages(roles(1, 2), 2).extrapolation.skipped
+    plan = plan_stages(roles(1, 2, 3, 4, 5, 6), 3)
+    assert plan.extrapolation == Stage("extrapolation", (6,), 5, "trained on window(s) 6")
+    assert plan_stages(roles(1, 2, 3, 4, 5, 6), 1).extrapolation == Stage("extrapolation", (6,), 5, None)
 
 
 def test_more_windows_than_needed_and_other_k():

@@ -66,7 +66,9 @@ runs as (
         -- levels
         mean_label,
         mean_prediction,
-        note
+        note,
+        -- added after the wide layout (its migrated rows have none)
+        total_ratio
     from purchasing_power
 
     union all
@@ -99,17 +101,20 @@ runs as (
         -- levels: a default rate has no separate label mean (the wide table repeated event_rate)
         cast(null as double) as mean_label,
         mean_prediction,
-        note
+        note,
+        cast(null as double) as total_ratio
     from credit
 ),
 {%- if migrate_legacy %}
 
 -- The history of the wide table of an earlier version, except the rows this run replaces. Its
--- columns are those of runs, in order (migrate_wide_model_metrics checked them).
+-- columns are those of runs, in order (migrate_wide_model_metrics checked them), up to note.
 history as (
     select * from runs
     union all
-    select legacy.*
+    select
+        legacy.*,
+        cast(null as double) as total_ratio
     from legacy
     left join runs
         on
@@ -150,6 +155,7 @@ long_form as (
             when 'log_loss' then history.log_loss
             when 'event_rate' then history.event_rate
             when 'mean_prediction' then history.mean_prediction
+            when 'total_ratio' then history.total_ratio
         end as metric_value,
         history.n_eval,
         history.is_champion,

@@ -44,7 +44,8 @@ pivoted as (
         max(case when metric_name = 'event_rate' then metric_value end) as event_rate,
         -- levels
         max(case when metric_name = 'mean_label' then metric_value end) as mean_label,
-        max(case when metric_name = 'mean_prediction' then metric_value end) as mean_prediction
+        max(case when metric_name = 'mean_prediction' then metric_value end) as mean_prediction,
+        max(case when metric_name = 'total_ratio' then metric_value end) as total_ratio
     from metrics
     group by model_name, model_version, as_of_date, split
 ),

@@ -139,20 +139,43 @@ class BTYDModel:
                         / (1 + alive_odds))
         return np.where(np.isfinite(expected), np.clip(expected, 0.0, None), np.nan)
 
-    def horizon_ratio(self, frame: pd.DataFrame, label_window_days: float) -> np.ndarray:
-        """E[orders over the horizon] / E[orders over the label window], per row: how much a
-        label-window forecast grows to the horizon when customers may drop out (BG/NBD), in place
-        of the constant-rate factor horizon / label window. 1 when the two are equal."""
-        if label_window_days >= self.horizon_days:
+    def growth_ratio(self, frame: pd.DataFrame, from_days: float, to_days: float) -> np.ndarray:
+        """E[orders over ``to_days``] / E[orders over ``from_days``], per row: how a forecast over
+        ``from_days`` grows (or shrinks) to ``to_days`` when customers may drop out (BG/NBD), in
+        place of the constant-rate factor ``to_days / from_days``, which also bounds a growth.
+        The constant-rate factor where BG/NBD is not fitted or the ratio is undefined."""
+        constant_rate = to_days / from_days
+        if to_days == from_days:
             return np.ones(len(frame))
-        constant_rate = self.horizon_days / label_window_days
         if self.bgnbd is None:
             return np.full(len(frame), constant_rate)
         x, t_x, T, _ = _inputs(frame)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = (self._expected_orders(x, t_x, T, self.horizon_days)
-                     / self._expected_orders(x, t_x, T, label_window_days))
-        return np.where(np.isfinite(ratio) & (ratio > 0), np.minimum(ratio, constant_rate), constant_rate)
+            ratio = self._expected_orders(x, t_x, T, to_days) / self._expected_orders(x, t_x, T, from_days)
+        usable = np.isfinite(ratio) & (ratio > 0)
+        if to_days > from_days:
+            ratio = np.minimum(ratio, constant_rate)
+        return np.where(usable, ratio, constant_rate)
+
+    def horizon_ratio(self, frame: pd.DataFrame, label_window_days: float) -> np.ndarray:
+        """:meth:`growth_ratio` from the label window to the horizon (1 when the window is at
+        least as long as the horizon: a forecast over L >= H is never shrunk here)."""
+        if label_window_days >= self.horizon_days:
+            return np.ones(len(frame))
+        return self.growth_ratio(frame, label_window_days, self.horizon_days)
+
+    def expected_spend(self, frame: pd.DataFrame, days: float) -> np.ndarray:
+        """Expected orders over ``days`` x expected order value (NaN where either is unknown)."""
+        return self.expected_orders(frame, days) * self.expected_order_value(frame)
+
+    def expected_order_value(self, frame: pd.DataFrame) -> np.ndarray:
+        """Gamma-Gamma expected value per order (NaN when Gamma-Gamma is not fitted)."""
+        if self.gamma_gamma is None or len(frame) == 0:
+            return np.full(len(frame), np.nan)
+        x, _, _, m = _inputs(frame)
+        p, q, v = self.gamma_gamma
+        n = x + 1.0  # the first order counts towards m here (see module docstring)
+        return np.where(m > 0, p * (v + n * m) / (p * n + q - 1), p * v / (q - 1))
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
@@ -160,15 +183,10 @@ class BTYDModel:
             for name in FEATURE_NAMES:
                 out[name] = np.nan
             return out
-        x, t_x, T, m = _inputs(frame)
+        x, t_x, T, _ = _inputs(frame)
         p_alive = 1.0 / (1.0 + self._alive_odds(x, t_x, T))
         expected = self._expected_orders(x, t_x, T, self.horizon_days)
-        if self.gamma_gamma is not None:
-            p, q, v = self.gamma_gamma
-            n = x + 1.0  # the first order counts towards m here (see module docstring)
-            value = np.where(m > 0, p * (v + n * m) / (p * n + q - 1), p * v / (q - 1))
-        else:
-            value = np.full(len(frame), np.nan)
+        value = self.expected_order_value(frame)
         out["btyd_expected_orders"] = expected
         out["btyd_p_alive"] = p_alive
         out["btyd_expected_order_value"] = value

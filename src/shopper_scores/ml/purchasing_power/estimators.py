@@ -29,6 +29,7 @@ Baselines (metrics only, never champions) are horizon regressors fitted on the H
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -55,7 +56,13 @@ __all__ = [
     "GBM",
     "BLEND",
     "NAIVE",
+    "BTYD",
+    "STACK",
+    "BOOSTED",
     "MEAN",
+    "SIMPLE_CANDIDATES",
+    "MODEL_CANDIDATES",
+    "STACK_BASES",
     "CANDIDATES",
     "BASELINES",
     "MissingColumnsError",
@@ -64,6 +71,10 @@ __all__ = [
     "LinearSpendRegressor",
     "BTYDBlendRegressor",
     "NaiveRateRegressor",
+    "BTYDSpendRegressor",
+    "BTYDBoostedRegressor",
+    "StackedSpendRegressor",
+    "stack_weights",
     "mean_baseline",
 ]
 
@@ -71,10 +82,18 @@ LINEAR = "purchasing_power_linear"
 GBM = "purchasing_power_gbm"
 BLEND = "purchasing_power_gbm_btyd_blend"
 NAIVE = "purchasing_power_naive"
+BTYD = "purchasing_power_btyd"
+STACK = "purchasing_power_stack"
+BOOSTED = "purchasing_power_btyd_boosted"
 MEAN = "purchasing_power_mean"
-# Order matters: the first candidate wins ties and is the default champion.
-CANDIDATES = (GBM, LINEAR, BLEND)
-BASELINES = (NAIVE, MEAN)
+# The simple answers: candidates a learnt model must beat on every validation window to replace.
+SIMPLE_CANDIDATES = (NAIVE, BTYD)
+# Learnt candidates, in order of preference on ties; the stack combines STACK_BASES.
+MODEL_CANDIDATES = (BOOSTED, GBM, LINEAR, BLEND, STACK)
+STACK_BASES = (GBM, BTYD, NAIVE)
+# Order matters: the first simple candidate is the default champion.
+CANDIDATES = (*SIMPLE_CANDIDATES, *MODEL_CANDIDATES)
+BASELINES = (MEAN,)
 
 
 class MissingColumnsError(ValueError):
@@ -145,6 +164,7 @@ class _SpendRegressor(PurchasingPowerModel, ABC):
         self.spec_ = self.features
         self.btyd_model_ = None
         self.constant_ = None
+        self.level_ = 1.0
         btyd_model, self.fit_note_ = btyd_fit if btyd_fit is not None else btyd.fit(
             X, self.horizon_days, self.random_seed, sample_weight)
         if btyd_model.bgnbd is not None:
@@ -170,6 +190,7 @@ class _SpendRegressor(PurchasingPowerModel, ABC):
         self.btyd_model_ = None
         self.grows_by_btyd_ = False
         self.estimator_ = None
+        self.level_ = 1.0
         fit_y = self._fit_y(labels.horizon_scaled_spend(y, self.label_window_days, self.horizon_days))
         if not len(y):
             self.constant_ = 0.0
@@ -178,8 +199,12 @@ class _SpendRegressor(PurchasingPowerModel, ABC):
         self.fit_note_ = note
         return self
 
-    def _predict_with_features(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-        """Predictions of a fitted (non-constant) model and ``X`` with its BTYD columns."""
+    def _predict_with_features(self, X: pd.DataFrame, days: float) -> tuple[np.ndarray, pd.DataFrame]:
+        """Predictions over ``days`` of a fitted (non-constant) model and ``X`` with its BTYD columns.
+
+        The estimator learnt the spend over L (grown by the BG/NBD ratio) or over H (constant
+        rate): either way the span asked for is reached the same way.
+        """
         if len(X) == 0:
             return np.zeros(0), X
         if self.btyd_model_ is not None:
@@ -187,15 +212,19 @@ class _SpendRegressor(PurchasingPowerModel, ABC):
         prediction = np.clip(np.asarray(self.estimator_.predict(prepare_features(X, self.spec_)), dtype=float),
                              0.0, None)
         if self.grows_by_btyd_:
-            prediction = prediction * self.btyd_model_.horizon_ratio(X, self.label_window_days)
-        return prediction, X
+            prediction = prediction * self.btyd_model_.growth_ratio(X, self.label_window_days, days)
+        elif days != self.horizon_days:
+            prediction = prediction * (days / self.horizon_days)
+        return prediction * self.level_, X
 
     @with_fixed_threads
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: pd.DataFrame, horizon_days: float | None = None) -> np.ndarray:
+        """Net spend over ``horizon_days`` (default: the horizon H the model was fitted for)."""
         check_is_fitted(self)
+        days = self.horizon_days if horizon_days is None else float(horizon_days)
         if self.estimator_ is None:
-            return np.full(len(X), max(self.constant_, 0.0))
-        return self._predict_with_features(X)[0]
+            return np.full(len(X), max(self.constant_, 0.0) * days / self.horizon_days * self.level_)
+        return self._predict_with_features(X, days)[0]
 
 
 class GBMSpendRegressor(_SpendRegressor):
@@ -225,6 +254,70 @@ class GBMSpendRegressor(_SpendRegressor):
 
     def _pipeline(self, spec: FeatureSpec) -> Pipeline:
         return hist_gbm_pipeline(HistGradientBoostingRegressor, spec, self.params, self.random_seed)
+
+
+class BTYDBoostedRegressor(GBMSpendRegressor):
+    """The BTYD expected spend times a GBM's multiplicative correction: gradient boosting with
+    Poisson loss and the BTYD expectation as offset, i.e. the label-window spend divided by the
+    expected spend over the label window, weighted by that expectation (the two are the same
+    likelihood). The forecast starts from BG/NBD x Gamma-Gamma, which extrapolates to any span,
+    and the trees learn only what the features say it gets wrong; the correction is assumed not
+    to depend on the span. Without a BG/NBD fit the candidate predicts a constant (note).
+    """
+
+    model_name = BOOSTED
+    _too_little_note = "too little positive spend to boost the BTYD expectation"
+
+    def _exposure(self, X_with_btyd: pd.DataFrame, days: float) -> np.ndarray:
+        """Expected spend over ``days`` (order value: Gamma-Gamma's, else the fitted mean), floored
+        at a small share of its mean so that no row divides by ~0."""
+        orders = self.btyd_model_.expected_orders(X_with_btyd, days)
+        value = (self.btyd_model_.expected_order_value(X_with_btyd) if self.order_value_ is None
+                 else np.full(len(X_with_btyd), self.order_value_))
+        expected = np.nan_to_num(orders * value, nan=0.0)
+        return np.maximum(expected, self.exposure_floor_ * days / self.label_window_days)
+
+    @with_fixed_threads
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
+            sample_weight=None):
+        y = np.asarray(y, dtype=float)
+        btyd_model, note = btyd_fit if btyd_fit is not None else btyd.fit(
+            X, self.horizon_days, self.random_seed, sample_weight)
+        if btyd_model.bgnbd is None or len(y) < 2 or np.clip(y, 0.0, None).sum() <= 0:
+            return self._fit_constant(y, join_notes(note, f"{self._too_little_note}: constant prediction"),
+                                      sample_weight)
+        self.btyd_model_, self.constant_, self.level_, self.grows_by_btyd_ = btyd_model, None, 1.0, False
+        self.order_value_ = None
+        if btyd_model.gamma_gamma is None:
+            fallback = BTYDSpendRegressor(horizon_days=self.horizon_days, label_window_days=self.label_window_days,
+                                          random_seed=self.random_seed).fit(X, y, btyd_fit=(btyd_model, None),
+                                                                            sample_weight=sample_weight)
+            self.order_value_ = fallback.order_value_
+        X = btyd_model.transform(X)
+        spec = FeatureSpec(sorted(set(self.features.numeric) | set(btyd.FEATURE_NAMES)), self.features.categorical)
+        self.spec_, left_out = self._usable_spec(X, spec)
+        self.fit_note_ = join_notes(note, left_out)
+        self.exposure_floor_ = 0.0
+        raw = self._exposure(X, self.label_window_days)
+        self.exposure_floor_ = 1e-3 * float(np.average(raw, weights=sample_weight))
+        exposure = self._exposure(X, self.label_window_days)
+        weights = exposure if sample_weight is None else exposure * np.asarray(sample_weight, dtype=float)
+        self.estimator_ = self._pipeline(self.spec_).fit(prepare_features(X, self.spec_),
+                                                         np.clip(y, 0.0, None) / exposure, gbm__sample_weight=weights)
+        return self
+
+    @with_fixed_threads
+    def predict(self, X: pd.DataFrame, horizon_days: float | None = None) -> np.ndarray:
+        check_is_fitted(self)
+        days = self.horizon_days if horizon_days is None else float(horizon_days)
+        if self.estimator_ is None:
+            return super().predict(X, days)
+        if len(X) == 0:
+            return np.zeros(0)
+        X = self.btyd_model_.transform(X)
+        correction = np.clip(np.asarray(self.estimator_.predict(prepare_features(X, self.spec_)), dtype=float),
+                             0.0, None)
+        return self._exposure(X, days) * correction * self.level_
 
 
 class RowwiseRidge(Ridge):
@@ -287,7 +380,7 @@ class BTYDBlendRegressor(PurchasingPowerModel):
     ``estimator``: a :class:`GBMSpendRegressor`; with ``prefit=True`` it is already fitted and
     :meth:`fit` only wraps it (the blend reuses the GBM candidate rather than fitting it again).
     Without a BTYD fit behind the estimator, or when it predicts a constant, the blend is the
-    estimator.
+    estimator. Its own ``level_`` (set by the training run) scales the blended forecast.
     """
 
     model_name = BLEND
@@ -302,11 +395,16 @@ class BTYDBlendRegressor(PurchasingPowerModel):
             sample_weight=None):
         if self.prefit:
             check_is_fitted(self.estimator)
-            self.estimator_ = self.estimator
+            # a copy: the training run sets each candidate's level_ on its own object
+            self.estimator_ = copy.copy(self.estimator)
+            self.estimator_.level_ = 1.0
         else:
             self.estimator_ = clone(self.estimator).fit(X, y, btyd_fit=btyd_fit, sample_weight=sample_weight)
         self.spec_ = self.estimator_.spec_
+        self.btyd_model_ = self.estimator_.btyd_model_
+        self.horizon_days = self.estimator_.horizon_days
         self.weight_ = None
+        self.level_ = 1.0
         self.fit_note_ = self.estimator_.fit_note_
         if self.estimator_.estimator_ is not None:
             if self.estimator_.btyd_model_ is None:
@@ -315,22 +413,26 @@ class BTYDBlendRegressor(PurchasingPowerModel):
                 self.weight_ = float(self.btyd_weight)
         return self
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: pd.DataFrame, horizon_days: float | None = None) -> np.ndarray:
         check_is_fitted(self)
+        days = self.horizon_days if horizon_days is None else float(horizon_days)
         if self.weight_ is None:
-            return self.estimator_.predict(X)
-        prediction, with_btyd = self.estimator_._predict_with_features(X)
+            return self.estimator_.predict(X, days) * self.level_
+        prediction, with_btyd = self.estimator_._predict_with_features(X, days)
         if len(X) == 0:
             return prediction
-        expected = np.clip(to_float(with_btyd["btyd_expected_spend"]), 0.0, None)
+        expected = np.clip(self.btyd_model_.expected_spend(with_btyd, days), 0.0, None)
         blended = (1 - self.weight_) * prediction + self.weight_ * expected
-        return np.where(np.isfinite(blended), blended, prediction)
+        return np.where(np.isfinite(blended), blended, prediction) * self.level_
 
 
-class NaiveRateRegressor(RegressorMixin, BaseEstimator):
-    """Baseline: lifetime net spend per day of tenure (at least one day) times ``horizon_days``,
-    floored at 0. Learns nothing from ``y``; :meth:`fit` checks that its columns exist."""
+class NaiveRateRegressor(PurchasingPowerModel):
+    """The simple answer, a candidate: lifetime net spend per day of tenure (at least one day)
+    times the span, floored at 0. Learns nothing from ``y``; :meth:`fit` checks that its columns
+    exist. ``btyd_fit`` is only carried along (``btyd_model_``) for the BTYD decomposition of the
+    scores."""
 
+    model_name = NAIVE
     required_columns = ("net_spend_lifetime", "tenure_days")
 
     def __init__(self, *, horizon_days: int):
@@ -340,18 +442,142 @@ class NaiveRateRegressor(RegressorMixin, BaseEstimator):
         if any(col not in X.columns for col in self.required_columns):
             raise MissingColumnsError(f"naive baseline needs columns {' and '.join(self.required_columns)}")
 
-    def fit(self, X: pd.DataFrame, y=None, sample_weight=None):
+    def fit(self, X: pd.DataFrame, y=None, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
+            sample_weight=None):
         self._check_columns(X)
         self.horizon_days_ = float(self.horizon_days)
+        self.spec_ = FeatureSpec(sorted(self.required_columns), [])
+        self.btyd_model_ = None if btyd_fit is None or btyd_fit[0].bgnbd is None else btyd_fit[0]
+        self.level_ = 1.0
+        self.fit_note_ = None
         return self
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: pd.DataFrame, horizon_days: float | None = None) -> np.ndarray:
         check_is_fitted(self)
         self._check_columns(X)
+        days = self.horizon_days_ if horizon_days is None else float(horizon_days)
         spend = np.nan_to_num(to_float(X["net_spend_lifetime"]), nan=0.0)
         tenure = np.nan_to_num(to_float(X["tenure_days"]), nan=0.0)
         rate = spend / np.maximum(tenure, 1.0)
-        return np.clip(rate * self.horizon_days_, 0.0, None)
+        return np.clip(rate * days, 0.0, None) * self.level_
+
+
+class BTYDSpendRegressor(PurchasingPowerModel):
+    """The parametric answer, a candidate: BG/NBD expected orders over the span x Gamma-Gamma
+    expected order value (:mod:`shopper_scores.ml.btyd`, fitted on the rows' features, no labels).
+
+    Without Gamma-Gamma the order value is the training buyers' weighted mean net value per
+    order; without BG/NBD the candidate predicts the mean H-scaled label (``fit_note_`` says so).
+    """
+
+    model_name = BTYD
+
+    def __init__(self, *, horizon_days: int, label_window_days: int, random_seed: int):
+        self.horizon_days = horizon_days
+        self.label_window_days = label_window_days
+        self.random_seed = random_seed
+
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
+            sample_weight=None):
+        y = np.asarray(y, dtype=float)
+        model, self.fit_note_ = btyd_fit if btyd_fit is not None else btyd.fit(
+            X, self.horizon_days, self.random_seed, sample_weight)
+        self.spec_ = FeatureSpec(sorted(btyd.REQUIRED_COLUMNS), [])
+        self.level_ = 1.0
+        self.btyd_model_ = model if model.bgnbd is not None else None
+        self.constant_ = None
+        self.order_value_ = None
+        if self.btyd_model_ is None:
+            scaled = labels.horizon_scaled_spend(y, self.label_window_days, self.horizon_days)
+            self.constant_ = float(np.average(scaled, weights=sample_weight)) if len(y) else 0.0
+            self.fit_note_ = join_notes(self.fit_note_, "no BG/NBD fit: constant prediction (mean label)")
+        elif model.gamma_gamma is None:
+            orders = np.nan_to_num(to_float(X["orders_lifetime"]), nan=0.0)
+            spend = np.nan_to_num(to_float(X["net_spend_lifetime"]), nan=0.0)
+            buyers = orders > 0
+            weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[buyers]
+            value = spend[buyers] / orders[buyers]
+            self.order_value_ = float(np.average(value, weights=weights)) if buyers.any() else 0.0
+            self.fit_note_ = join_notes(self.fit_note_, "order value: the training buyers' mean net value per order")
+        return self
+
+    def predict(self, X: pd.DataFrame, horizon_days: float | None = None) -> np.ndarray:
+        check_is_fitted(self)
+        days = self.horizon_days if horizon_days is None else float(horizon_days)
+        if self.btyd_model_ is None:
+            return np.full(len(X), max(self.constant_, 0.0) * days / self.horizon_days * self.level_)
+        if len(X) == 0:
+            return np.zeros(0)
+        orders = self.btyd_model_.expected_orders(X, days)
+        value = (self.btyd_model_.expected_order_value(X) if self.order_value_ is None
+                 else np.full(len(X), self.order_value_))
+        return np.clip(np.nan_to_num(orders * value, nan=0.0), 0.0, None) * self.level_
+
+
+def _without_level(model):
+    plain = copy.copy(model)
+    plain.level_ = 1.0
+    return plain
+
+
+def stack_weights(predictions: np.ndarray, actual: np.ndarray, sample_weight=None) -> np.ndarray:
+    """Non-negative least-squares weights of the columns of ``predictions`` (one per base model)
+    for ``actual``, no intercept: the combination also sets the level, so that on the rows it is
+    learnt from the forecasts' total follows the actual total. Rows with weights count that often."""
+    from scipy.optimize import nnls
+
+    P = np.asarray(predictions, dtype=float)
+    y = np.asarray(actual, dtype=float)
+    if P.ndim != 2 or len(P) != len(y) or len(y) == 0:
+        raise ValueError("stack_weights: predictions must be a non-empty (rows x models) array matching actual")
+    if not (np.all(np.isfinite(P)) and np.all(np.isfinite(y))):
+        raise ValueError("stack_weights: predictions and actual must be finite")
+    root = np.ones(len(y)) if sample_weight is None else np.sqrt(np.asarray(sample_weight, dtype=float))
+    weights, _ = nnls(P * root[:, None], y * root)
+    return weights
+
+
+class StackedSpendRegressor(PurchasingPowerModel):
+    """``sum_j weight_j x estimator_j.predict(X, days)``: fitted candidates combined with
+    non-negative weights learnt out of time (:func:`stack_weights` on inner windows the
+    estimators were not fitted on; the training run supplies them).
+
+    ``estimators``: fitted candidates, by name; ``weights``: one per estimator, >= 0.
+    """
+
+    model_name = STACK
+
+    def __init__(self, estimators: dict, weights):
+        self.estimators = estimators
+        self.weights = weights
+
+    def fit(self, X=None, y=None, sample_weight=None):
+        weights = np.asarray(self.weights, dtype=float)
+        if len(weights) != len(self.estimators) or not np.all(np.isfinite(weights) & (weights >= 0)):
+            raise ValueError("StackedSpendRegressor: one finite weight >= 0 per estimator")
+        for model in self.estimators.values():
+            check_is_fitted(model)
+        # the bases as fitted (a training run's level on a base is not the stack's: the weights set it)
+        self.estimators_ = {name: _without_level(model) for name, model in self.estimators.items()}
+        self.weights_ = dict(zip(self.estimators_, weights.tolist()))
+        first = next(iter(self.estimators_.values()))
+        self.horizon_days = first.horizon_days
+        self.btyd_model_ = next((m.btyd_model_ for m in self.estimators_.values()
+                                 if getattr(m, "btyd_model_", None) is not None), None)
+        self.spec_ = FeatureSpec(sorted({n for m in self.estimators_.values() for n in m.spec.numeric}),
+                                 sorted({n for m in self.estimators_.values() for n in m.spec.categorical}))
+        self.level_ = 1.0
+        self.fit_note_ = "stack weights: " + ", ".join(
+            f"{name.removeprefix('purchasing_power_')} {w:.3f}" for name, w in self.weights_.items())
+        return self
+
+    def predict(self, X: pd.DataFrame, horizon_days: float | None = None) -> np.ndarray:
+        check_is_fitted(self)
+        total = np.zeros(len(X))
+        for name, model in self.estimators_.items():
+            if self.weights_[name] > 0:
+                total = total + self.weights_[name] * model.predict(X, horizon_days)
+        return total * self.level_
 
 
 def mean_baseline() -> DummyRegressor:

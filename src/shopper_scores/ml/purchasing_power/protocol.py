@@ -9,6 +9,8 @@ stage          fits on                         evaluated at
 =============  ==============================  ===================================
 validation     the K windows just older than   the ``'validation'`` window
                the validation window
+extrapolation  the windows older than its      the second-oldest window, when it is
+               evaluation window (up to K)     a ``'training'`` window
 test           the K windows just older than   the ``'test'`` window
                the test window
 final          the K most recent label         --
@@ -22,6 +24,10 @@ the data's ``cutoff_role``, never assumed here. The roles must be ordered as SQL
 (the test window the most recent, the validation window next, training windows older), which
 makes every rule hold by construction: no stage fits on its evaluation window or a later one,
 and the validation stage never sees the test window.
+
+The extrapolation stage is a second validation window: the oldest window that still has an
+older one to fit on, whose horizon label (``horizon_label_days``, SQL) spans the longest stretch
+before the test window, so the champion's choice also sees how forecasts grow towards H.
 
 Short histories: a stage fits on those of its K windows that hold rows (note ``short history:
 ...``); without any, or without its evaluation window, it is skipped (note ``skipped: ...``).
@@ -60,9 +66,15 @@ class StagePlan:
     validation: Stage
     test: Stage
     final: Stage
+    extrapolation: Stage = Stage("extrapolation", (), None, "skipped: no extrapolation window")
+
+    @property
+    def choice_stages(self) -> tuple[Stage, ...]:
+        """The stages the champion is chosen on (never the test stage)."""
+        return (self.validation, self.extrapolation)
 
     def __iter__(self):
-        return iter((self.validation, self.test, self.final))
+        return iter((self.validation, self.extrapolation, self.test, self.final))
 
 
 def _label(windows) -> str:
@@ -118,6 +130,17 @@ def _evaluation_stage(name: str, role: str, windows: dict[int, str], k: int,
     return Stage(name, train, eval_window, note)
 
 
+def _extrapolation_stage(windows: dict[int, str], k: int) -> Stage:
+    ordered = sorted(windows)
+    if len(ordered) < 2 or windows[ordered[-2]] != TRAINING:
+        return Stage("extrapolation", (), None,
+                     "skipped: no training window with an older window to fit on (short history)")
+    eval_window = ordered[-2]
+    train = tuple(w for w in ordered if eval_window < w <= eval_window + k)
+    note = None if len(train) == k else f"trained on window(s) {_label(train)}"
+    return Stage("extrapolation", train, eval_window, note)
+
+
 def _final_stage(windows: dict[int, str], k: int) -> Stage:
     wanted = range(1, 1 + k)
     train = tuple(w for w in wanted if w in windows)
@@ -146,4 +169,5 @@ def plan_stages(windows: Mapping[int, str], n_train_windows: int,
         validation=_evaluation_stage("validation", VALIDATION, checked, k, cutoff_roles),
         test=_evaluation_stage("test", TEST, checked, k, cutoff_roles),
         final=_final_stage(checked, k),
+        extrapolation=_extrapolation_stage(checked, k),
     )

@@ -1,8 +1,22 @@
-"""Fit, choose, test and refit: the protocol run over the stage plan (:mod:`.protocol`)."""
+"""Fit, choose, test and refit: the protocol run over the stage plan (:mod:`.protocol`).
+
+Every stage evaluates at a window's *horizon label*: the net spend over ``horizon_label_days``
+(SQL: up to H, clear of the test window), so a forecast is judged on how it grows from what it
+learnt towards the horizon, not only on the label window L. Predictions and actual spend are both
+put at the horizon's scale (x H / span) for the metrics.
+
+Choosing the champion (:func:`_choose_champion`) on the two choice stages (validation and
+extrapolation): the simple answers (naive rate, BTYD expected spend) are candidates, and a learnt
+candidate replaces the best of them only when it beats it on *every* choice window; when no choice
+window spans at least :data:`MIN_VALIDATED_HORIZON_SHARE` of H the learnt candidates' growth to H
+is untested and only the simple answers may be champion. Learnt levels and the stack's weights are
+cross-fitted between the two choice windows (learnt on one, scored on the other); test and final
+use them learnt on both. Nothing of the test window plays any part in fitting or choosing.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -18,26 +32,37 @@ from . import labels
 from .estimators import (
     BASELINES,
     BLEND,
+    BOOSTED,
+    BTYD,
     CANDIDATES,
     GBM,
     LINEAR,
     MEAN,
+    MODEL_CANDIDATES,
     NAIVE,
+    SIMPLE_CANDIDATES,
+    STACK,
+    STACK_BASES,
     BTYDBlendRegressor,
+    BTYDBoostedRegressor,
+    BTYDSpendRegressor,
     GBMSpendRegressor,
     LinearSpendRegressor,
     MissingColumnsError,
     NaiveRateRegressor,
+    StackedSpendRegressor,
     mean_baseline,
+    stack_weights,
 )
 from .params import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, LOWER_IS_BETTER, PurchasingPowerParams
 from .protocol import Stage, plan_stages
 
-__all__ = ["METRIC_COLUMNS", "RESULT_COLUMNS", "REQUIRED_COLUMNS", "TrainingResult", "fit_and_evaluate"]
+__all__ = ["METRIC_COLUMNS", "RESULT_COLUMNS", "REQUIRED_COLUMNS", "TrainingResult", "fit_and_evaluate",
+           "MIN_VALIDATED_HORIZON_SHARE", "LEVEL_BOUNDS"]
 
 METRIC_COLUMNS = [
     "mae", "rmse", "r2", "spearman", "normalised_gini", "top_decile_capture",
-    "mean_label", "mean_prediction",
+    "mean_label", "mean_prediction", "total_ratio",
 ]
 RESULT_COLUMNS = [
     "model_name", "model_version", "as_of_date", "stage", "is_champion",
@@ -45,13 +70,20 @@ RESULT_COLUMNS = [
     *METRIC_COLUMNS, "note", "model_blob",
 ]
 REQUIRED_COLUMNS = ("window_index", "cutoff_role", "label_window_spend", "feature_date")
+# Below this share of H observed on the longest choice window, growth to H is untested.
+MIN_VALIDATED_HORIZON_SHARE = 0.5
+# A learnt level outside these bounds says the model is off, not that it needs a nudge: clipped.
+LEVEL_BOUNDS = (0.25, 4.0)
+# Learnt candidates whose forecast level is calibrated (the simple answers stay as they are; the
+# stack's weights set its level).
+LEVELLED = (BOOSTED, GBM, LINEAR, BLEND)
 
 
 @dataclass
 class TrainingResult(TrainingLog):
     """Metrics table of one training run plus the final champion."""
 
-    champion: str = GBM
+    champion: str = NAIVE
     columns: ClassVar[list[str]] = RESULT_COLUMNS
     metric_columns: ClassVar[list[str]] = METRIC_COLUMNS
 
@@ -66,6 +98,14 @@ def _version_params(name: str, params: PurchasingPowerParams) -> dict:
                 **BLEND_PARAMS.as_dict()}
     if name == LINEAR:
         return {**common, **btyd_use, **LINEAR_PARAMS.as_dict()}
+    if name == BTYD:
+        return {**common, "btyd": "bgnbd_x_gamma_gamma"}
+    if name == BOOSTED:
+        return {**common, **GBM_PARAMS.as_dict(), "max_categories": MAX_GBM_CATEGORIES,
+                "btyd_offset": "poisson_rate_weighted"}
+    if name == STACK:
+        return {**common, **btyd_use, **GBM_PARAMS.as_dict(), "max_categories": MAX_GBM_CATEGORIES,
+                "stack": "nnls_cross_fitted", "bases": ",".join(STACK_BASES)}
     return common
 
 
@@ -83,6 +123,7 @@ def _labelled_rows(training: pd.DataFrame, params: PurchasingPowerParams) -> pd.
         raise ValueError("purchasing power: no training rows with a label -- nothing to fit on")
     data["window_index"] = data["window_index"].astype(float).astype(int)
     data = _with_sample_design(data)
+    data = _with_horizon_label(data, params)
     if "label_window_days" in data.columns:
         days = to_float(data["label_window_days"])
         if not np.all(days == params.label_window_days):
@@ -92,6 +133,28 @@ def _labelled_rows(training: pd.DataFrame, params: PurchasingPowerParams) -> pd.
     # SQL promises no row order; fits that sum in row order must not depend on it.
     return data.sort_values([c for c in ("window_index", "customer_id") if c in data.columns],
                             kind="stable").reset_index(drop=True)
+
+
+def _with_horizon_label(data: pd.DataFrame, params: PurchasingPowerParams) -> pd.DataFrame:
+    """The horizon label (spend over ``horizon_label_days``), checked; without it (an older
+    training set) the label window itself is the horizon label."""
+    if "horizon_label_spend" not in data.columns and "horizon_label_days" not in data.columns:
+        data["horizon_label_spend"] = data["label_window_spend"]
+        data["horizon_label_days"] = float(params.label_window_days)
+        return data
+    for col in ("horizon_label_spend", "horizon_label_days"):
+        if col not in data.columns:
+            raise ValueError(f"purchasing power: the training frame has a horizon label without {col!r}")
+    data["horizon_label_spend"] = to_float(data["horizon_label_spend"])
+    data["horizon_label_days"] = to_float(data["horizon_label_days"])
+    days = data["horizon_label_days"].to_numpy()
+    if not np.all(np.isfinite(days) & (days >= 1)):
+        raise ValueError("purchasing power: horizon_label_days must be a number of days >= 1 on every row")
+    if data.groupby("window_index")["horizon_label_days"].nunique().max() > 1:
+        raise ValueError("purchasing power: horizon_label_days differs within a window")
+    if not np.all(np.isfinite(data["horizon_label_spend"].to_numpy())):
+        raise ValueError("purchasing power: horizon_label_spend is missing on some rows")
+    return data
 
 
 SAMPLE_COLUMNS = ("in_training_sample", "in_evaluation_sample", "sample_weight", "window_rows")
@@ -152,30 +215,78 @@ def _window_roles(data: pd.DataFrame) -> dict[int, str]:
 
 def _fit_models(train: pd.DataFrame, spec: FeatureSpec, params: PurchasingPowerParams,
                 with_baselines: bool = True) -> dict[str, tuple[object | None, str | None]]:
-    """Every candidate (and baseline) fitted on one training frame: (estimator, note) per name,
-    in CANDIDATES + BASELINES order; the estimator is None when it cannot predict (note says why).
+    """Every candidate but the stack (and the baselines) fitted on one training frame: (estimator,
+    note) per name; the estimator is None when it cannot predict (note says why).
 
-    One BTYD fit is shared by the candidates; the blend wraps the fitted GBM rather than refitting it.
+    One BTYD fit is shared by all; the blend wraps the fitted GBM rather than refitting it.
     """
     spend = train["label_window_spend"].to_numpy(dtype=float)
     weights = _fit_weights(train)
     btyd_fit = btyd.fit(train, params.horizon_days, params.random_seed, weights) if len(train) >= 2 else None
     common = {"features": spec, "horizon_days": params.horizon_days,
               "label_window_days": params.label_window_days, "random_seed": params.random_seed}
+    fitted: dict[str, tuple[object | None, str | None]] = {}
+    try:
+        fitted[NAIVE] = (NaiveRateRegressor(horizon_days=params.horizon_days).fit(train, btyd_fit=btyd_fit), None)
+    except MissingColumnsError as missing:
+        fitted[NAIVE] = (None, str(missing))
+    if btyd_fit is None:
+        fitted[BTYD] = (None, "too few rows to fit BG/NBD")
+    else:
+        model = BTYDSpendRegressor(horizon_days=params.horizon_days, label_window_days=params.label_window_days,
+                                   random_seed=params.random_seed).fit(train, spend, btyd_fit=btyd_fit,
+                                                                       sample_weight=weights)
+        fitted[BTYD] = (model, model.fit_note_)
     gbm = GBMSpendRegressor(**common, params=GBM_PARAMS).fit(train, spend, btyd_fit=btyd_fit, sample_weight=weights)
     linear = LinearSpendRegressor(**common, params=LINEAR_PARAMS).fit(train, spend, btyd_fit=btyd_fit,
                                                                       sample_weight=weights)
     blend = BTYDBlendRegressor(gbm, btyd_weight=BLEND_PARAMS.btyd_weight, prefit=True).fit(train, spend)
-    fitted = {model.model_name: (model, model.fit_note_) for model in (gbm, linear, blend)}
-    fitted = {name: fitted[name] for name in CANDIDATES}
+    boosted = BTYDBoostedRegressor(**common, params=GBM_PARAMS).fit(train, spend, btyd_fit=btyd_fit,
+                                                                    sample_weight=weights)
+    for model in (boosted, gbm, linear, blend):
+        fitted[model.model_name] = (model, model.fit_note_)
     if with_baselines:
-        try:
-            fitted[NAIVE] = (NaiveRateRegressor(horizon_days=params.horizon_days).fit(train), None)
-        except MissingColumnsError as missing:
-            fitted[NAIVE] = (None, str(missing))
         horizon_label = labels.horizon_scaled_spend(spend, params.label_window_days, params.horizon_days)
         fitted[MEAN] = (mean_baseline().fit(train, horizon_label, sample_weight=weights), None)
     return fitted
+
+
+def _predict(model, frame: pd.DataFrame, days: float, horizon_days: float) -> np.ndarray:
+    """A model's forecast over ``days``, put at the horizon's scale (x H / days); the mean
+    baseline (a scikit-learn regressor of the H-scaled label) is already there."""
+    if isinstance(model, (StackedSpendRegressor, NaiveRateRegressor, BTYDSpendRegressor)) or hasattr(model, "spec_"):
+        return np.asarray(model.predict(frame, days), dtype=float) * (horizon_days / days)
+    return np.asarray(model.predict(frame), dtype=float)
+
+
+def _metrics(actual: np.ndarray, prediction: np.ndarray) -> dict:
+    metrics = regression_metrics(actual, prediction)
+    total = float(np.sum(actual))
+    metrics["total_ratio"] = float(np.sum(prediction)) / total if total > 0 else float("nan")
+    return metrics
+
+
+def _level(actual: np.ndarray, prediction: np.ndarray) -> tuple[float, str | None]:
+    """Σ actual / Σ predicted, clipped to :data:`LEVEL_BOUNDS` (1 when undefined)."""
+    total = float(np.sum(prediction))
+    if not total > 0 or not float(np.sum(actual)) > 0:
+        return 1.0, "level not calibrated: no positive total to match"
+    level = float(np.sum(actual)) / total
+    low, high = LEVEL_BOUNDS
+    if level < low or level > high:
+        return float(np.clip(level, low, high)), f"level {level:.2f} clipped to {np.clip(level, low, high):.2f}"
+    return level, None
+
+
+@dataclass
+class _ChoiceWindow:
+    """One choice stage's evaluation: the frame, its span and each model's H-scaled forecast."""
+
+    stage: Stage
+    frame: pd.DataFrame
+    span_days: float
+    actual: np.ndarray
+    raw: dict[str, np.ndarray] = field(default_factory=dict)  # before any learnt level
 
 
 def _better(metric: str, a: float, b: float) -> bool:
@@ -187,19 +298,52 @@ def _better(metric: str, a: float, b: float) -> bool:
     return a < b if metric in LOWER_IS_BETTER else a > b
 
 
-def _choose_champion(scores: dict[str, dict], metric: str) -> tuple[str, str | None]:
-    """The best candidate on the validation metric (ties: CANDIDATES order), and the note when
-    the choice had to default to the first candidate."""
-    candidate_scores = {n: scores[n][metric] for n in CANDIDATES if n in scores}
-    if not candidate_scores:
-        return CANDIDATES[0], f"champion defaulted to {CANDIDATES[0]}: no validation window to choose on"
-    best = None
-    for name in CANDIDATES:
-        if name in candidate_scores and (best is None or _better(metric, candidate_scores[name], candidate_scores[best])):
-            best = name
-    if best is not None and np.isfinite(candidate_scores[best]):
-        return best, None
-    return CANDIDATES[0], f"champion defaulted to {CANDIDATES[0]}: {metric} undefined on the validation window"
+def _skill(metric: str, value: float, reference: float) -> float:
+    """A metric relative to the mean baseline's on the same window, so that windows of
+    different spans weigh alike (higher is better)."""
+    if not (np.isfinite(value) and np.isfinite(reference)):
+        return float("nan")
+    if metric in LOWER_IS_BETTER:
+        return 1.0 - value / reference if reference > 0 else float("nan")
+    return value - reference
+
+
+def _choose_champion(scores: list[dict[str, dict]], metric: str, horizon_validated: bool) -> tuple[str, str]:
+    """The champion from the choice windows' metrics (one dict per window: name -> metrics).
+
+    The best simple answer (mean skill over the windows) unless a learnt candidate beats it on
+    every window (then the learnt one with the best mean skill); learnt candidates only when H
+    is validated. Returns the name and the note saying why."""
+    if not scores:
+        return SIMPLE_CANDIDATES[0], f"champion defaulted to {SIMPLE_CANDIDATES[0]}: no choice window"
+
+    def mean_skill(name: str) -> float:
+        skills = [_skill(metric, window[name][metric], window[MEAN][metric]) if MEAN in window
+                  else (-window[name][metric] if metric in LOWER_IS_BETTER else window[name][metric])
+                  for window in scores if name in window]
+        skills = [v for v in skills if np.isfinite(v)]
+        return float(np.mean(skills)) if len(skills) == len(scores) else float("nan")
+
+    def best(names) -> str | None:
+        found = None
+        for name in names:
+            if np.isfinite(mean_skill(name)) and (found is None or mean_skill(name) > mean_skill(found)):
+                found = name
+        return found
+
+    simple = best(SIMPLE_CANDIDATES)
+    if simple is None:
+        return SIMPLE_CANDIDATES[0], f"champion defaulted to {SIMPLE_CANDIDATES[0]}: {metric} undefined"
+    if not horizon_validated:
+        return simple, (f"champion: best simple answer on {metric}; the learnt candidates' growth to the "
+                        "horizon is not validated (no choice window spans half of it)")
+    beating = [name for name in MODEL_CANDIDATES
+               if all(name in window and _better(metric, window[name][metric], window[simple][metric])
+                      for window in scores)]
+    learnt = best(beating)
+    if learnt is None:
+        return simple, f"champion: best simple answer on {metric}; no learnt candidate beat it on every choice window"
+    return learnt, f"champion: best {metric} of the learnt candidates that beat {simple} on every choice window"
 
 
 class _Run:
@@ -217,14 +361,15 @@ class _Run:
         return data[data["window_index"].isin(list(windows)) & data["in_training_sample"]].reset_index(drop=True)
 
     def evaluation_rows(self, window: int) -> pd.DataFrame:
-        """The evaluation-sample rows (uniform, unweighted) of one validation or test window."""
+        """The evaluation-sample rows (uniform, unweighted) of one evaluation window."""
         data = self.data
         return data[(data["window_index"] == window) & data["in_evaluation_sample"]].reset_index(drop=True)
 
-    def horizon_label(self, frame: pd.DataFrame) -> np.ndarray:
-        """The H-scaled label the metrics compare predictions with."""
-        return labels.horizon_scaled_spend(frame["label_window_spend"].to_numpy(dtype=float),
-                                           self.params.label_window_days, self.params.horizon_days)
+    def actual(self, frame: pd.DataFrame) -> tuple[np.ndarray, float]:
+        """The horizon label at the horizon's scale, and its span in days."""
+        days = float(frame["horizon_label_days"].iloc[0])
+        spend = frame["horizon_label_spend"].to_numpy(dtype=float)
+        return spend * (self.params.horizon_days / days), days
 
     def add_row(self, name: str, stage: str, train: pd.DataFrame | None, eval_frame: pd.DataFrame | None,
                 note: str | None) -> dict:
@@ -238,41 +383,52 @@ class _Run:
             note=note,
         )
 
-    def evaluate(self, stage: Stage) -> dict[str, dict]:
-        """Fit candidates and baselines on the stage's windows, evaluate them at its evaluation
-        window and log one row each; returns the metrics per model name."""
+    def span_note(self, days: float) -> str:
+        horizon = self.params.horizon_days
+        if days >= horizon:
+            return f"evaluated on the horizon's {horizon:g} days"
+        return f"evaluated on {days:g} of the horizon's {horizon:g} days (both sides scaled x {horizon / days:.3g})"
+
+    def choice_window(self, stage: Stage) -> tuple[_ChoiceWindow | None, dict, pd.DataFrame | None]:
+        """Fit on a choice stage's windows and forecast its evaluation window (no level yet)."""
         if stage.skipped:
-            train = eval_frame = None
-            fitted = {}
-        else:
-            train, eval_frame = self.training_rows(stage.train_windows), self.evaluation_rows(stage.eval_window)
-            fitted = _fit_models(train, self.spec, self.params)
-        sample_note = None if train is None else _sample_note(train, eval_frame)
+            return None, {}, None
+        train, eval_frame = self.training_rows(stage.train_windows), self.evaluation_rows(stage.eval_window)
+        fitted = _fit_models(train, self.spec, self.params)
+        if not len(eval_frame):
+            return None, fitted, train
+        actual, days = self.actual(eval_frame)
+        window = _ChoiceWindow(stage, eval_frame, days, actual)
+        for name, (model, _) in fitted.items():
+            if model is not None:
+                window.raw[name] = _predict(model, eval_frame, days, self.params.horizon_days)
+        return window, fitted, train
+
+    def log_stage(self, stage: Stage, train, eval_frame, fitted: dict, predictions: dict[str, np.ndarray],
+                  actual: np.ndarray | None, extra_notes: dict[str, str | None], span_days: float | None) -> dict:
+        """One row per candidate and baseline of a stage; returns the metrics per name."""
         scores = {}
-        actual = None if eval_frame is None else self.horizon_label(eval_frame)
+        sample_note = None if train is None else _sample_note(train, eval_frame)
+        span = None if span_days is None else self.span_note(span_days)
         for name in (*CANDIDATES, *BASELINES):
             if train is None:
                 self.add_row(name, stage.name, None, None, stage.note)
                 continue
-            model, model_note = fitted[name]
-            row = self.add_row(name, stage.name, train, eval_frame, join_notes(stage.note, model_note, sample_note))
-            if model is not None:
-                scores[name] = regression_metrics(actual, model.predict(eval_frame))
+            model_note = fitted[name][1] if name in fitted else None
+            row = self.add_row(name, stage.name, train, eval_frame,
+                               join_notes(stage.note, model_note, extra_notes.get(name), sample_note, span))
+            if name in predictions and actual is not None:
+                scores[name] = _metrics(actual, predictions[name])
                 self.result.record_metrics(row, scores[name])
         return scores
 
-    def refit(self, stage: Stage, champion: str, champion_note: str | None) -> None:
-        """Refit every candidate on the final stage's windows; the champion's blob is the result's."""
-        train = self.training_rows(stage.train_windows)
-        for name, (model, model_note) in _fit_models(train, self.spec, self.params, with_baselines=False).items():
-            is_champion = name == champion
-            row = self.add_row(name, "final", train, None, join_notes(
-                stage.note, model_note, _sample_note(train, None), champion_note if is_champion else None,
-                "refit for scoring; no held-out evaluation (see stage 'test')"))
-            row["is_champion"] = is_champion
-            row["model_blob"] = encode_blob(model)
-            if is_champion:
-                self.result.model_blob = row["model_blob"]
+
+def _stack_bases(fitted: dict) -> dict:
+    return {name: fitted[name][0] for name in STACK_BASES if fitted.get(name, (None,))[0] is not None}
+
+
+def _stack_matrix(window: _ChoiceWindow, bases) -> np.ndarray:
+    return np.column_stack([window.raw[name] for name in bases])
 
 
 @with_fixed_threads
@@ -281,11 +437,12 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
     """Fit, choose, test and refit the purchasing-power models (see the package docstring).
 
     ``training``: one row per (customer, label window) with ``window_index``, ``cutoff_role``,
-    ``label_window_spend`` (net spend over the label window), ``feature_date`` and the features
-    (``label_window_days``, when present, must be ``params.label_window_days``). ``cutoffs``:
-    ``int_feature_cutoffs`` (``window_index``, ``cutoff_role``), so that a note can name an
-    evaluation window without rows by its index. Raises ``ValueError`` when there is no labelled
-    training data.
+    ``label_window_spend`` (net spend over the label window), ``feature_date``, the features and,
+    when SQL gives it, the horizon label (``horizon_label_spend`` over ``horizon_label_days``;
+    without it the label window is the horizon label). ``label_window_days``, when present, must
+    be ``params.label_window_days``. ``cutoffs``: ``int_feature_cutoffs`` (``window_index``,
+    ``cutoff_role``), so that a note can name an evaluation window without rows by its index.
+    Raises ``ValueError`` when there is no labelled training data.
     """
     if not isinstance(params, PurchasingPowerParams):
         raise TypeError(f"params must be a PurchasingPowerParams (see PurchasingPowerParams.from_dbt), "
@@ -299,19 +456,116 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
     run = _Run(data, spec, params)
     metric = params.selection_metric
 
-    validation_scores = run.evaluate(plan.validation)
-    champion, champion_note = _choose_champion(validation_scores, metric)
+    # 1. The choice windows: every model fitted on the older windows, forecasts before any level.
+    choice = []
+    for stage in plan.choice_stages:
+        window, fitted, train = run.choice_window(stage)
+        choice.append((stage, window, fitted, train))
+    windows = [w for _, w, _, _ in choice if w is not None]
+
+    # 2. Levels and stack weights, cross-fitted: a window is scored with those of the other one.
+    bases = [name for name in STACK_BASES if all(name in w.raw for w in windows)]
+
+    def learnt_on(learn: list[_ChoiceWindow]) -> tuple[dict[str, float], np.ndarray | None, dict[str, str]]:
+        levels, notes = {}, {}
+        for name in LEVELLED:
+            if all(name in w.raw for w in learn) and learn:
+                actual = np.concatenate([w.actual for w in learn])
+                levels[name], notes[name] = _level(actual, np.concatenate([w.raw[name] for w in learn]))
+        weights = None
+        if learn and bases:
+            weights = stack_weights(np.vstack([_stack_matrix(w, bases) for w in learn]),
+                                    np.concatenate([w.actual for w in learn]))
+        return levels, weights, notes
+
+    choice_scores = []
+    for stage, window, fitted, train in choice:
+        if window is None:
+            run.log_stage(stage, train, None, fitted, {}, None, {}, None)
+            continue
+        others = [w for w in windows if w is not window]
+        predictions = dict(window.raw)
+        notes: dict[str, str | None] = {}
+        if others:
+            levels, weights, level_notes = learnt_on(others)
+            for name, level in levels.items():
+                predictions[name] = window.raw[name] * level
+                notes[name] = join_notes(level_notes.get(name), f"level x {level:.3f} learnt on the other choice window")
+            if weights is not None:
+                predictions[STACK] = _stack_matrix(window, bases) @ weights
+                notes[STACK] = "stack weights learnt on the other choice window: " + ", ".join(
+                    f"{n.removeprefix('purchasing_power_')} {w:.3f}" for n, w in zip(bases, weights))
+        else:
+            notes[STACK] = "stack not scored: it needs a second choice window to learn its weights on"
+            for name in LEVELLED:
+                notes[name] = "level not calibrated: no second choice window"
+        choice_scores.append(run.log_stage(stage, train, window.frame, fitted, predictions, window.actual,
+                                           notes, window.span_days))
+
+    longest_span = max((w.span_days for w in windows), default=0.0)
+    horizon_validated = longest_span >= MIN_VALIDATED_HORIZON_SHARE * params.horizon_days
+    champion, champion_note = _choose_champion(choice_scores, metric, horizon_validated)
+    if not horizon_validated:
+        champion_note = join_notes(champion_note, f"horizon not validated: the longest choice window spans "
+                                                  f"{longest_span:g} of {params.horizon_days} days")
     run.result.champion = champion
-    run.evaluate(plan.test)
+    levels, weights, level_notes = learnt_on(windows)
+
+    def finished(fitted: dict) -> dict:
+        """A stage's fitted models with the levels and the stack learnt on the choice windows."""
+        out = dict(fitted)
+        for name, level in levels.items():
+            model = out[name][0]
+            if model is not None:
+                model.level_ = level
+                out[name] = (model, join_notes(out[name][1], level_notes.get(name),
+                                               f"level x {level:.3f} learnt on the choice windows"))
+        if weights is not None:
+            stack = StackedSpendRegressor({n: out[n][0] for n in bases}, weights).fit()
+            out[STACK] = (stack, stack.fit_note_ + " (learnt on the choice windows)")
+        else:
+            out[STACK] = (None, "no stack: no choice window to learn its weights on")
+        return out
+
+    # 3. Test: fit on the older windows, levels and weights from the choice windows.
+    test = plan.test
+    if test.skipped:
+        run.log_stage(test, None, None, {}, {}, None, {}, None)
+    else:
+        train, eval_frame = run.training_rows(test.train_windows), run.evaluation_rows(test.eval_window)
+        fitted = finished(_fit_models(train, spec, params))
+        predictions, actual, days = {}, None, None
+        if len(eval_frame):
+            actual, days = run.actual(eval_frame)
+            predictions = {name: _predict(model, eval_frame, days, params.horizon_days)
+                           for name, (model, _) in fitted.items() if model is not None}
+        notes = {}
+        if len(eval_frame):
+            notes = {name: "test window played no part in fitting or choosing" for name in (*CANDIDATES, *BASELINES)}
+        run.log_stage(test, train, eval_frame if len(eval_frame) else None, fitted, predictions, actual, notes, days)
+
     for row in run.result.rows:
         row["is_champion"] = row["model_name"] == champion
-        if row["is_champion"] and row["stage"] == "validation" and not champion_note:
-            row["note"] = join_notes(row["note"], f"champion: best {metric} on this window")
-        if row["is_champion"] and champion_note:
+        if row["is_champion"] and row["stage"] in ("validation", "extrapolation"):
             row["note"] = join_notes(row["note"], champion_note)
-        if row["stage"] == "test" and row["n_train"] > 0 and row["n_eval"] > 0:
-            row["note"] = join_notes(row["note"], "test window played no part in fitting or choosing")
-    # The final refit of every candidate: the champion scores, the others are kept beside it
+
+    # 4. Final refit of every candidate: the champion scores, the others are kept beside it
     # (benchmarks and a later registry can score them identically).
-    run.refit(plan.final, champion, champion_note)
+    final = plan.final
+    train = run.training_rows(final.train_windows)
+    fitted = finished(_fit_models(train, spec, params, with_baselines=False))
+    for name in CANDIDATES:
+        model, model_note = fitted[name]
+        is_champion = name == champion
+        row = run.add_row(name, "final", train, None, join_notes(
+            final.note, model_note, _sample_note(train, None), champion_note if is_champion else None,
+            "refit for scoring; no held-out evaluation (see stage 'test')"))
+        row["is_champion"] = is_champion
+        if model is None:
+            continue
+        row["model_blob"] = encode_blob(model)
+        if is_champion:
+            run.result.model_blob = row["model_blob"]
+    if run.result.model_blob is None:
+        raise ValueError(f"purchasing power: the champion {champion} could not be fitted on the final windows")
     return run.result
