@@ -100,7 +100,37 @@ def test_champion_beats_the_best_simple_answer_on_every_choice_window(frame):
         rows = frame[frame.stage == stage].set_index("model_name")
         assert rows.loc[champion, "rmse"] < rows.loc[list(pp.SIMPLE_CANDIDATES), "rmse"].min()
         assert rows.loc[champion, "is_champion"] and rows.is_champion.sum() == 1
-    assert "beat" in row(frame, champion, "final").note
+    assert "gained on" in row(frame, champion, "final").note
+
+
+def scores(**by_name):
+    """One choice window's metrics: name -> (rmse, spearman, normalised_gini, top_decile_capture)."""
+    return {name: dict(zip(("rmse", "spearman", "normalised_gini", "top_decile_capture"), values))
+            for name, values in by_name.items()}
+
+
+def test_choice_rule_a_learnt_candidate_must_gain_on_every_window_with_no_worse_rmse():
+    from shopper_scores.ml.purchasing_power.training import _choose_champion
+
+    naive, btyd = (100.0, 0.30, 0.60, 0.50), (90.0, 0.32, 0.62, 0.51)
+    both = [scores(purchasing_power_naive=naive, purchasing_power_btyd=btyd,
+                   purchasing_power_gbm=(89.0, 0.36, 0.66, 0.55),
+                   purchasing_power_stack=(88.0, 0.33, 0.63, 0.52)) for _ in range(2)]
+    # the GBM's mean gain over the better simple answer (BTYD) is the largest
+    assert _choose_champion(both, "must_win", True)[0] == pp.GBM
+    # a single-metric choice is the RMSE gain alone
+    assert _choose_champion(both, "rmse", True)[0] == pp.STACK
+    # better ranks but worse RMSE on one window: the level guard keeps the simple answer
+    worse_level = [both[0], {**both[1], pp.GBM: {**both[1][pp.GBM], "rmse": 90.5}, pp.STACK: both[1][pp.BTYD]}]
+    champion, note = _choose_champion(worse_level, "must_win", True)
+    assert champion == pp.BTYD and "no learnt candidate" in note
+    # the horizon not validated: the simple answers only
+    champion, note = _choose_champion(both, "must_win", False)
+    assert champion == pp.BTYD and "not validated" in note
+    # the simple answers among themselves: the naive rate unless BTYD gains on it
+    only_simple = [scores(purchasing_power_naive=btyd, purchasing_power_btyd=naive)]
+    assert _choose_champion(only_simple, "must_win", True)[0] == pp.NAIVE
+    assert _choose_champion([], "must_win", True)[0] == pp.NAIVE
 
 
 def test_stage_windows(frame):

@@ -21,7 +21,7 @@ def test_from_dbt_reads_the_context_and_coerces_dbt_text():
     params = pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed="42")
     assert params == pp.PurchasingPowerParams(as_of_date=dt.date(2024, 6, 30), horizon_days=90,
                                               label_window_days=30, n_train_windows=2, random_seed=42)
-    assert params.selection_metric == "rmse" and isinstance(params.random_seed, int)
+    assert params.selection_metric == "must_win" and isinstance(params.random_seed, int)
     # a row, a mapping or text dates work alike
     assert pp.PurchasingPowerParams.from_dbt(CONTEXT.iloc[0], random_seed=42) == params
     as_text = {**CONTEXT.iloc[0].to_dict(), "as_of_date": "2024-06-30", "horizon_days": "90"}

@@ -20,6 +20,8 @@ from ..params import Checked, HistGBMParams, ParameterError, as_choice, as_date,
 
 __all__ = [
     "SELECTION_METRICS",
+    "MUST_WIN",
+    "MUST_WIN_METRICS",
     "LOWER_IS_BETTER",
     "PurchasingPowerParams",
     "GBMParams",
@@ -30,8 +32,13 @@ __all__ = [
     "BLEND_PARAMS",
 ]
 
-# Metrics the champion may be chosen on (on the validation window), and those where lower wins.
-SELECTION_METRICS = frozenset({"mae", "rmse", "r2", "spearman", "normalised_gini", "top_decile_capture"})
+# Metrics the champion may be chosen on (on the choice windows), and those where lower wins.
+# "must_win": the mean relative gain over MUST_WIN_METRICS, the product's quality goal (level and
+# rank: RMSE, Spearman, normalised Gini, top-10 % capture); MAE rewards forecasting too little on a
+# zero-heavy target and is never part of it.
+MUST_WIN = "must_win"
+MUST_WIN_METRICS = ("rmse", "spearman", "normalised_gini", "top_decile_capture")
+SELECTION_METRICS = frozenset({"mae", "rmse", "r2", "spearman", "normalised_gini", "top_decile_capture", MUST_WIN})
 LOWER_IS_BETTER = frozenset({"mae", "rmse"})
 
 # An empty scoring context means no clean order; the dbt check on int_scoring_context names the cause.
@@ -48,8 +55,8 @@ class PurchasingPowerParams(Checked):
 
     ``as_of_date`` the scoring date; ``horizon_days`` H, the forecast horizon; ``label_window_days``
     L, the training label window (labels are the spend over L); ``n_train_windows`` K, the label
-    windows stacked into each fit; ``random_seed``; ``selection_metric`` the validation metric the
-    champion is chosen on (a package choice, not a dbt var: ``'rmse'`` unless told).
+    windows stacked into each fit; ``random_seed``; ``selection_metric`` what the champion is chosen
+    on (a package choice, not a dbt var: ``'must_win'`` unless told, see :data:`MUST_WIN_METRICS`).
     Values may be given as dbt renders them (text); they are coerced and checked here.
     """
 
@@ -58,10 +65,10 @@ class PurchasingPowerParams(Checked):
     label_window_days: int = checked(as_int, minimum=1)
     n_train_windows: int = checked(as_int, minimum=1)
     random_seed: int = checked(as_int, minimum=0)
-    selection_metric: str = checked(as_choice, "rmse", choices=SELECTION_METRICS)
+    selection_metric: str = checked(as_choice, MUST_WIN, choices=SELECTION_METRICS)
 
     @classmethod
-    def from_dbt(cls, context, *, random_seed, selection_metric: str = "rmse") -> "PurchasingPowerParams":
+    def from_dbt(cls, context, *, random_seed, selection_metric: str = MUST_WIN) -> "PurchasingPowerParams":
         """Parameters of a dbt run: ``context`` is ``int_scoring_context`` (its one-row frame, a
         row of it, or a mapping); ``random_seed`` the value of the model's plain
         ``dbt.config.get("random_seed")`` statement."""

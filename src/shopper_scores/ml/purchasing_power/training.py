@@ -54,7 +54,15 @@ from .estimators import (
     mean_baseline,
     stack_weights,
 )
-from .params import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, LOWER_IS_BETTER, PurchasingPowerParams
+from .params import (
+    BLEND_PARAMS,
+    GBM_PARAMS,
+    LINEAR_PARAMS,
+    LOWER_IS_BETTER,
+    MUST_WIN,
+    MUST_WIN_METRICS,
+    PurchasingPowerParams,
+)
 from .protocol import Stage, plan_stages
 
 __all__ = ["METRIC_COLUMNS", "RESULT_COLUMNS", "REQUIRED_COLUMNS", "TrainingResult", "fit_and_evaluate",
@@ -289,61 +297,66 @@ class _ChoiceWindow:
     raw: dict[str, np.ndarray] = field(default_factory=dict)  # before any learnt level
 
 
-def _better(metric: str, a: float, b: float) -> bool:
-    """Is value ``a`` strictly better than ``b`` (NaN is worst)?"""
-    if not np.isfinite(a):
-        return False
-    if not np.isfinite(b):
-        return True
-    return a < b if metric in LOWER_IS_BETTER else a > b
+def _gain(metric: str, a: dict, b: dict) -> float:
+    """How much better metrics ``a`` are than ``b`` on one window, relative to ``b`` (> 0: ``a``
+    is better); for :data:`~.params.MUST_WIN` the mean over its metrics that both define. NaN
+    when nothing is comparable."""
+    names = MUST_WIN_METRICS if metric == MUST_WIN else (metric,)
+    gains = []
+    for name in names:
+        va, vb = a.get(name, np.nan), b.get(name, np.nan)
+        if not (np.isfinite(va) and np.isfinite(vb)) or vb == 0:
+            continue
+        gains.append((vb - va) / abs(vb) if name in LOWER_IS_BETTER else (va - vb) / abs(vb))
+    return float(np.mean(gains)) if gains else float("nan")
 
 
-def _skill(metric: str, value: float, reference: float) -> float:
-    """A metric relative to the mean baseline's on the same window, so that windows of
-    different spans weigh alike (higher is better)."""
-    if not (np.isfinite(value) and np.isfinite(reference)):
-        return float("nan")
-    if metric in LOWER_IS_BETTER:
-        return 1.0 - value / reference if reference > 0 else float("nan")
-    return value - reference
+def _mean_gain(metric: str, scores: list[dict[str, dict]], a: str, b: str) -> float:
+    """:func:`_gain` of ``a`` over ``b`` averaged over the windows (NaN unless every window has it)."""
+    gains = [_gain(metric, window[a], window[b]) if a in window and b in window else float("nan")
+             for window in scores]
+    return float(np.mean(gains)) if gains and all(np.isfinite(gains)) else float("nan")
 
 
 def _choose_champion(scores: list[dict[str, dict]], metric: str, horizon_validated: bool) -> tuple[str, str]:
     """The champion from the choice windows' metrics (one dict per window: name -> metrics).
 
-    The best simple answer (mean skill over the windows) unless a learnt candidate beats it on
-    every window (then the learnt one with the best mean skill); learnt candidates only when H
-    is validated. Returns the name and the note saying why."""
+    The simple answers are compared first (the later one replaces the earlier when its mean gain
+    is positive). A learnt candidate replaces that simple answer only when it gains on *every*
+    window and, on every window, its RMSE is no worse than the simple answer's (the level guard);
+    of those, the one with the largest mean gain. Learnt candidates only when H is validated.
+    Returns the name and the note saying why."""
     if not scores:
         return SIMPLE_CANDIDATES[0], f"champion defaulted to {SIMPLE_CANDIDATES[0]}: no choice window"
-
-    def mean_skill(name: str) -> float:
-        skills = [_skill(metric, window[name][metric], window[MEAN][metric]) if MEAN in window
-                  else (-window[name][metric] if metric in LOWER_IS_BETTER else window[name][metric])
-                  for window in scores if name in window]
-        skills = [v for v in skills if np.isfinite(v)]
-        return float(np.mean(skills)) if len(skills) == len(scores) else float("nan")
-
-    def best(names) -> str | None:
-        found = None
-        for name in names:
-            if np.isfinite(mean_skill(name)) and (found is None or mean_skill(name) > mean_skill(found)):
-                found = name
-        return found
-
-    simple = best(SIMPLE_CANDIDATES)
+    simple = None
+    for name in SIMPLE_CANDIDATES:
+        if not all(name in window for window in scores):
+            continue
+        if simple is None or _mean_gain(metric, scores, name, simple) > 0:
+            simple = name
     if simple is None:
-        return SIMPLE_CANDIDATES[0], f"champion defaulted to {SIMPLE_CANDIDATES[0]}: {metric} undefined"
+        return SIMPLE_CANDIDATES[0], f"champion defaulted to {SIMPLE_CANDIDATES[0]}: no simple answer was scored"
     if not horizon_validated:
-        return simple, (f"champion: best simple answer on {metric}; the learnt candidates' growth to the "
+        return simple, (f"champion: the better simple answer on {metric}; the learnt candidates' growth to the "
                         "horizon is not validated (no choice window spans half of it)")
-    beating = [name for name in MODEL_CANDIDATES
-               if all(name in window and _better(metric, window[name][metric], window[simple][metric])
-                      for window in scores)]
-    learnt = best(beating)
+
+    def qualifies(name: str) -> bool:
+        for window in scores:
+            if name not in window or not _gain(metric, window[name], window[simple]) > 0:
+                return False
+            if not window[name]["rmse"] <= window[simple]["rmse"]:
+                return False
+        return True
+
+    learnt = None
+    for name in MODEL_CANDIDATES:
+        if qualifies(name) and (learnt is None or _mean_gain(metric, scores, name, learnt) > 0):
+            learnt = name
     if learnt is None:
-        return simple, f"champion: best simple answer on {metric}; no learnt candidate beat it on every choice window"
-    return learnt, f"champion: best {metric} of the learnt candidates that beat {simple} on every choice window"
+        return simple, (f"champion: the better simple answer on {metric}; no learnt candidate gained on it with "
+                        "no worse RMSE on every choice window")
+    return learnt, (f"champion: largest {metric} gain of the learnt candidates that gained on {simple} with no "
+                    f"worse RMSE on every choice window (mean gain {_mean_gain(metric, scores, learnt, simple):+.3f})")
 
 
 class _Run:
