@@ -84,6 +84,16 @@ def test_a_row_at_its_typical_values_has_no_driver_and_missing_values_are_named(
     assert explainer.explain(model, missing).tolist() == ["a missing (typical 2): -200"]
 
 
+def test_missing_is_typical_when_most_rows_have_no_value():
+    X = known_frame().assign(a=[np.nan, np.nan, np.nan, 3.0, 5.0], segment=[None, None, None, "vip", "basic"])
+    model = KnownEffects()
+    explainer = DriverExplainer().fit(model, X)
+    assert np.isnan(explainer.reference_["a"]) and explainer.reference_["segment"] == "(missing)"
+    texts = explainer.explain(model, X).tolist()
+    assert texts[0] == "b 10 (typical 30): -100"  # a and segment missing, as is typical
+    assert texts[3] == "a 3 (typical missing): +300; b 40 (typical 30): +50; segment vip (typical missing): +50"
+
+
 def test_weights_and_sampling_choose_the_typical_values_and_candidates():
     X = known_frame()
     model = KnownEffects()

@@ -4,7 +4,9 @@ Method (one-at-a-time replacement by the typical value)
 -------------------------------------------------------
 For each candidate feature, the customer's value is replaced by the training population's
 *reference value* (the weighted median of a numeric feature, the weighted mode of a categorical
-one) with every other input left as it is, and the model predicts again. The driver's effect is
+one; "missing" when most training rows have no value, e.g. the late-instalment share of
+customers who never had instalments due) with every other input left as it is, and the model
+predicts again. The driver's effect is
 
     change = prediction(customer) - prediction(customer with this feature at its typical value)
 
@@ -175,7 +177,8 @@ class DriverExplainer(BaseEstimator):
         if kind == "numeric":
             out[name] = np.full(len(X), float(reference))
         else:
-            out[name] = pd.Series(np.full(len(X), reference, dtype=object), index=X.index, dtype=object)
+            value = None if reference == MISSING_CATEGORY else reference
+            out[name] = pd.Series(np.full(len(X), value, dtype=object), index=X.index, dtype=object)
         return out
 
     @with_fixed_threads
@@ -204,13 +207,12 @@ class DriverExplainer(BaseEstimator):
             if kind == "numeric":
                 values = to_float(X[name])
                 known = ~np.isnan(values)
-                if known.any() and weights[known].sum() > 0:
+                if weights[known].sum() > 0.5 * weights.sum():
                     reference[name] = _weighted_median(values[known], weights[known])
+                elif known.any():
+                    reference[name] = np.nan  # most customers have no value: missing is typical
             else:
-                values = _categories(X[name])
-                known = values != MISSING_CATEGORY
-                if known.any() and weights[known].sum() > 0:
-                    reference[name] = _weighted_mode(values[known], weights[known])
+                reference[name] = _weighted_mode(_categories(X[name]), weights)
         if len(X) > self.sample_rows:
             rows = np.sort(np.random.default_rng(self.random_seed).choice(len(X), size=self.sample_rows, replace=False))
             sample, sample_weights = X.iloc[rows].reset_index(drop=True), weights[rows]
