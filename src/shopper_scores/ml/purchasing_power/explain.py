@@ -36,7 +36,10 @@ the same text as scoring all at once. Fitting predicts ``F + 1`` times on at mos
 ``sample_rows`` training rows (F = the model's raw, non-demographic features), to keep the
 ``max_features`` features with the largest mean ``|change|``; explaining a batch of ``n`` rows
 predicts ``n`` rows once per kept feature (at most ``max_features``, 12 by default) besides the
-prediction itself, holding one modified copy of the batch at a time.
+prediction itself, holding one modified copy of the batch at a time: scoring costs up to
+``max_features + 1`` times the predictions alone (measured on the 3,000-customer demo with a
+linear champion and 12 kept features: 0.05 s without drivers, 0.8 s with them; lower
+``max_features`` to trade detail for time).
 """
 
 from __future__ import annotations
@@ -253,10 +256,8 @@ class DriverExplainer(BaseEstimator):
             data[name] = base - changed
         return pd.DataFrame(data, index=pd.RangeIndex(len(X)), columns=self.features_, dtype=float)
 
-    def _value_text(self, name: str, X: pd.DataFrame) -> np.ndarray:
-        if self.kinds_[name] == "numeric":
-            return np.array([_format_number(v) for v in to_float(X[name])], dtype=object)
-        return np.array([_format_category(v) for v in _categories(X[name])], dtype=object)
+    def _value_text(self, name: str, value) -> str:
+        return _format_number(value) if self.kinds_[name] == "numeric" else _format_category(value)
 
     def explain(self, model, X: pd.DataFrame, prediction=None) -> pd.Series:
         """The top drivers of each row of ``X`` as text (a string Series, index of ``X`` reset):
@@ -273,9 +274,10 @@ class DriverExplainer(BaseEstimator):
         delta = changes.to_numpy(dtype=float)
         size = np.where(np.isfinite(delta), np.abs(delta), 0.0)
         order = np.argsort(-size, axis=1, kind="stable")[:, : self.n_drivers]
-        values = {name: self._value_text(name, X) for name in self.features_}
-        typical = {name: (_format_number(self.reference_[name]) if self.kinds_[name] == "numeric"
-                          else _format_category(self.reference_[name])) for name in self.features_}
+        # raw values once per feature, text only for the drivers named
+        values = {name: to_float(X[name]) if self.kinds_[name] == "numeric" else _categories(X[name])
+                  for name in self.features_}
+        typical = {name: self._value_text(name, self.reference_[name]) for name in self.features_}
         texts = []
         for i in range(n):
             parts = []
@@ -283,6 +285,7 @@ class DriverExplainer(BaseEstimator):
                 if size[i, j] < self.min_change or size[i, j] == 0:
                     break
                 name = self.features_[j]
-                parts.append(f"{name} {values[name][i]} (typical {typical[name]}): {_format_change(delta[i, j])}")
+                parts.append(f"{name} {self._value_text(name, values[name][i])} (typical {typical[name]}): "
+                             f"{_format_change(delta[i, j])}")
             texts.append("; ".join(parts) if parts else NO_DRIVER_TEXT)
         return pd.Series(texts, dtype="string")
