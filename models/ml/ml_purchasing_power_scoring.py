@@ -1,6 +1,11 @@
 """Score every customer at as_of_date with the purchasing-power champion.
 
-Features are streamed in Arrow batches so memory stays bounded with many customers.
+One row per customer: the predicted spend, the BTYD decomposition (expected orders, P(alive),
+expected order value), the 80 % prediction interval and the top drivers as text
+(``purchasing_power.scoring.SCORE_COLUMNS``; a part the champion does not carry is null), then
+the champion's name and version. Features are streamed in Arrow batches so memory stays bounded
+with many customers; every row's values depend on that row alone, so the batch size changes
+nothing.
 """
 
 from shopper_scores.ml import purchasing_power

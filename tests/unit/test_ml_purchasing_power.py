@@ -277,7 +277,9 @@ def test_selection_metric_higher_is_better():
 def test_score_batches_equal_whole(result, training):
     features = training[training.window_index == 1].drop(columns=["label_window_spend", "window_index", "cutoff_role"])
     whole = pp.score(result.model_blob, features)
-    assert list(whole.columns) == ["customer_id", "predicted_spend"]
+    assert list(whole.columns) == ["customer_id", "predicted_spend", "expected_orders", "p_alive",
+                                   "expected_order_value", "predicted_spend_p10", "predicted_spend_p90",
+                                   "top_drivers"]
     assert whole.customer_id.tolist() == features.customer_id.tolist()
     assert (whole.predicted_spend >= 0).all() and whole.predicted_spend.notna().all()
     batches = pd.concat(
