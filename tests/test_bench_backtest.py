@@ -268,28 +268,29 @@ def test_rfm_features_use_nothing_on_or_after_their_date():
     assert not bt.rfm_features(tx, later, customers).equals(bt.rfm_features(changed, later, customers))
 
 
-def test_the_rfm_peer_is_blind_to_the_holdout_and_learns_its_label_from_the_inner_window():
+@pytest.mark.parametrize(("horizon", "label_days"), [(60, 60), (180, 90)])  # 181 days of history
+def test_the_rfm_peer_is_blind_to_the_holdout_and_learns_its_label_from_the_inner_window(horizon, label_days):
     tx = _transactions()
     cut = pd.Timestamp(CUTOFF)
-    base, split, [(X, y)] = _peer(tx)
-    assert split.label_days == 60 and split.inner_cutoff == cut - pd.Timedelta(days=60)
+    base, split, [(X, y)] = _peer(tx, horizon)
+    assert split.label_days == label_days and split.inner_cutoff == cut - pd.Timedelta(days=label_days)
 
     # anything on or after the cut-off: identical training data and predictions
-    after, _, [(X2, y2)] = _peer(_mutate(tx, cut))
+    after, _, [(X2, y2)] = _peer(_mutate(tx, cut), horizon)
     assert np.array_equal(X, X2, equal_nan=True) and np.array_equal(y, y2)
     pd.testing.assert_series_equal(base, after)
 
     # the inner window [c', cut-off) feeds the label only, never the training features
-    inner, _, [(X3, y3)] = _peer(_mutate(tx, split.inner_cutoff, cut))
+    inner, _, [(X3, y3)] = _peer(_mutate(tx, split.inner_cutoff, cut), horizon)
     assert np.array_equal(X, X3, equal_nan=True)
     assert not np.array_equal(y, y3)
     assert not base.equals(inner)
 
-    # the label is the spend over [c', cut-off) of the customers known at c'
+    # the label is the spend over [c', cut-off) of the customers known at c', scaled to H
     known = tx.loc[tx["date"] < split.inner_cutoff, "customer_id"].unique()
     window = tx[(tx["date"] >= split.inner_cutoff) & (tx["date"] < cut)]
     expected = window.groupby("customer_id")["spend"].sum().reindex(pd.Index(known, name="customer_id"), fill_value=0)
-    assert np.allclose(np.sort(y), np.sort(expected.to_numpy()))
+    assert np.allclose(np.sort(y), np.sort(expected.to_numpy() * horizon / label_days))
 
 
 def test_a_short_history_trains_on_half_of_it_and_scales_the_label_to_the_horizon():
