@@ -30,6 +30,7 @@ dbt so that tests/test_bench_backtest.py can test them on small synthetic data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -515,7 +516,8 @@ def _gini_sum(weight: np.ndarray, label_sum: np.ndarray) -> np.ndarray:
 
 
 def weighted_metric_draws(y: np.ndarray, p: np.ndarray, counts: np.ndarray,
-                          y_ranking: _Ranking | None = None, p_ranking: _Ranking | None = None) -> dict[str, np.ndarray]:
+                          y_ranking: _Ranking | None = None,
+                          p_ranking: _Ranking | None = None) -> dict[str, np.ndarray]:
     """Every reported metric on every resample given as multiplicity ``counts`` (draws x n), exactly as
     :func:`shopper_scores.ml.metrics.regression_metrics` would compute it on the materialised resample
     (tests compare the two), without materialising it: a customer drawn k times is one row of weight k."""
@@ -846,7 +848,8 @@ def summarise(results: Sequence[ProtocolResult], failed: Sequence[str] = ()) -> 
 def print_summary(results: Sequence[ProtocolResult], summary: Summary) -> None:
     print("\n## Summary")
     print(f"\nGoal cells: champion vs {' and '.join(GOAL_PEERS)} on {', '.join(METRIC_LABELS[m] for m in MUST_WIN)}.")
-    print("\n| protocol | champion | baseline-like | BG/NBD × GG fit | won | not worse | lost | Σ predicted / Σ actual |")
+    print("\n| protocol | champion | baseline-like | BG/NBD × GG fit | won | not worse | lost "
+          "| Σ predicted / Σ actual |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         goal = [c for c in r.cells if c.goal]
@@ -947,14 +950,19 @@ def parse_protocols(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=DATASET_NAMES, help="dataset of one protocol (with --grid: only its protocols)")
+    parser.add_argument("--dataset", choices=DATASET_NAMES,
+                        help="dataset of one protocol (with --grid: only its protocols)")
     parser.add_argument("--as-of", help="cut-off date YYYY-MM-DD (calibration = rows before it)")
     parser.add_argument("--horizon-days", type=int, help="holdout length H in days")
     parser.add_argument("--grid", action="store_true", help="run the issue's grid of 8 protocols")
     parser.add_argument("--work", type=Path, default=None, help="scratch directory (default: a new temp dir)")
-    parser.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP, help="paired bootstrap draws (default 1000)")
+    parser.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP,
+                        help="paired bootstrap draws (default 1000)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the bootstrap and LightGBM")
     parser.add_argument("--out", type=Path, default=None, help="write every number as JSON here (and cells as .csv)")
+    parser.add_argument("--save-dir", type=Path, default=None,
+                        help="also save the printed report and every number as DIR/backtest_<grid|protocol>_<commit>"
+                             ".md/.json/.csv (one command for a re-run)")
     args = parser.parse_args(argv)
     if args.bootstrap < 10:
         parser.error("--bootstrap needs at least 10 draws for a 90 % interval")
@@ -970,6 +978,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     work = args.work or Path(tempfile.mkdtemp(prefix="shopper_scores_pp_backtest_"))
     info = header()
+    if args.save_dir:
+        stem = "grid" if args.grid else protocols[0].slug
+        commit = info["commit"].replace(" (uncommitted changes)", "-dirty")
+        base = args.save_dir / f"backtest_{stem}{'_' + args.dataset if args.grid and args.dataset else ''}_{commit}"
+        args.out = args.out or base.with_suffix(".json")
+        args.save_dir.mkdir(parents=True, exist_ok=True)
+        with base.with_suffix(".md").open("w") as report, _tee(report):
+            code = _run(args, protocols, datasets, work, info)
+        print(f"wrote {base.with_suffix('.md')}")
+        return code
+    return _run(args, protocols, datasets, work, info)
+
+
+class _Tee:
+    """Everything printed goes to the terminal and to the saved report."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
+
+
+@contextlib.contextmanager
+def _tee(report) -> Iterator[None]:
+    saved = sys.stdout
+    sys.stdout = _Tee(saved, report)
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+
+
+def _run(args: argparse.Namespace, protocols: list[Protocol], datasets: dict[str, Dataset], work: Path,
+         info: dict) -> int:
     print(f"machine: {info['machine']}, python {info['python']}; date {info['date']}; commit {info['commit']}; "
           f"OMP_NUM_THREADS={info['OMP_NUM_THREADS']}; "
           + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))

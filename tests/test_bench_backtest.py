@@ -37,7 +37,8 @@ bt = _bench()
 CUTOFF = dt.date(2021, 7, 1)
 
 
-def _transactions(customers: int = 300, seed: int = 3, start: str = "2021-01-01", end: str = "2021-12-31") -> pd.DataFrame:
+def _transactions(customers: int = 300, seed: int = 3, start: str = "2021-01-01",
+                  end: str = "2021-12-31") -> pd.DataFrame:
     """Purchases of customers with their own rate and order value over a year, plus a few refunds:
     enough repeat buyers for every BTYD fit."""
     rng = np.random.default_rng(seed)
@@ -355,3 +356,43 @@ def test_the_command_line_checks_the_range_before_building(monkeypatch, capsys):
         with pytest.raises(SystemExit) as stop:
             bt.main(bad)
         assert stop.value.code == 2
+
+
+def test_save_dir_writes_the_report_and_every_cell(monkeypatch, tmp_path, capsys):
+    """The one-command re-run: the printed report, the JSON and the CSV of cells, named by commit."""
+    import json
+
+    tx = _transactions()
+    fake = bt.Dataset("cdnow", lambda: tx, lambda out, cut: {}, bt.default_holdout)
+    monkeypatch.setattr(bt, "_datasets", lambda: {"cdnow": fake})
+    monkeypatch.setattr(bt, "header", lambda: {"commit": "abc1234", "machine": "m", "python": "3", "date": "d",
+                                               "OMP_NUM_THREADS": "1", "versions": {}})
+
+    def fake_run(protocol, dataset, work, draws, seed):
+        y = _zero_heavy(300, 1)
+        predictions = {"purchasing_power_gbm": y + 1.0, bt.NAIVE: y * 0 + y.mean(), bt.BGNBD: y[::-1].copy(),
+                       bt.LIGHTGBM: y * 0.5}
+        point = {k: bt.method_metrics(y, v) for k, v in predictions.items()}
+        draws_ = bt.bootstrap_draws(y, predictions, draws, seed)
+        cells = bt.compare(protocol.name, "purchasing_power_gbm", point, draws_, bt.PEERS, False)
+        print(f"report of {protocol.name}")
+        return bt.ProtocolResult(protocol, 300, float(y.sum()), 1, "purchasing_power_gbm", "gbm", False,
+                                 ["purchasing_power_gbm"], point, {}, "fit", [], "split", draws, 0.0, cells, 1.0)
+
+    monkeypatch.setattr(bt, "run_protocol", fake_run)
+    code = bt.main(["--dataset", "cdnow", "--as-of", "2021-07-01", "--horizon-days", "90", "--bootstrap", "20",
+                    "--save-dir", str(tmp_path), "--work", str(tmp_path / "work")])
+    assert code == 0
+    stem = tmp_path / "backtest_cdnow_2021-07-01_h90_abc1234"
+    report = stem.with_suffix(".md").read_text()
+    assert "report of cdnow as-of 2021-07-01 H=90" in report and "## Summary" in report
+    assert report in capsys.readouterr().out.replace(f"wrote {stem.with_suffix('.md')}\n", "")
+    payload = json.loads(stem.with_suffix(".json").read_text())
+    summary = payload["summary"]
+    # the constant naive prediction has no Spearman: one undefined cell, written as null, never a win
+    assert summary["won"] + summary["not_worse"] + summary["lost"] + summary["undefined"] == 8
+    assert summary["undefined"] == 1 and summary["goal_met"] is False
+    spearman = [c for c in payload["protocols"][0]["cells"] if c["peer"] == bt.NAIVE and c["metric"] == "spearman"]
+    assert spearman[0]["peer_value"] is None and spearman[0]["verdict"] == "n/a"
+    assert len(payload["protocols"][0]["cells"]) == 12
+    assert len(stem.with_suffix(".csv").read_text().strip().splitlines()) == 1 + 12
