@@ -1,6 +1,6 @@
 """Rolling-origin backtest of purchasing power on real public data (issue 9).
 
-    bash bench/run_purchasing_power.sh --grid
+    bash bench/run_purchasing_power.sh --grid --save-dir /work/scratch   # report + JSON + CSV by commit
     bash bench/run_purchasing_power.sh --dataset cdnow --as-of 1997-10-01 --horizon-days 273
 
 One *protocol* = a dataset, a cut-off (``--as-of``) and a horizon H. For each protocol:
