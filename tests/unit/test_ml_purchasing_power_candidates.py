@@ -144,3 +144,20 @@ def test_stack_predicts_the_weighted_sum_of_its_bases_without_their_levels(train
     assert "gbm 0.600" in stack.fit_note_ and stack.btyd_model_ is gbm.btyd_model_
     with pytest.raises(ValueError, match="one finite weight"):
         pp.StackedSpendRegressor({pp.GBM: gbm}, [-1.0]).fit()
+
+
+def test_naive_rate_spreads_spend_over_the_shops_history_not_a_short_tenure():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "net_spend_lifetime": [100.0, 100.0, 100.0, 100.0],
+        "tenure_days": [3.0, 200.0, 3.0, 500.0],
+        "feature_date": pd.to_datetime(["2024-04-10", "2024-04-10", "2026-01-01", "2026-01-01"]),
+    })
+    naive = pp.NaiveRateRegressor(horizon_days=90, history_start="2024-01-01").fit(frame)
+    # 100 days of shop history: a 3-day customer is spread over them, a 200-day one over its tenure;
+    # a long history counts one year at most, a longer tenure all of it
+    np.testing.assert_allclose(naive.predict(frame), [90.0, 45.0, 100 / 365 * 90, 18.0])
+    # without the shop's history start: spend per day of tenure
+    per_tenure = pp.NaiveRateRegressor(horizon_days=90).fit(frame)
+    np.testing.assert_allclose(per_tenure.predict(frame), [3000.0, 45.0, 3000.0, 18.0])

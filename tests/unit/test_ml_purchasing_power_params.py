@@ -20,8 +20,12 @@ CONTEXT = pd.DataFrame([{
 def test_from_dbt_reads_the_context_and_coerces_dbt_text():
     params = pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed="42")
     assert params == pp.PurchasingPowerParams(as_of_date=dt.date(2024, 6, 30), horizon_days=90,
-                                              label_window_days=30, n_train_windows=2, random_seed=42)
+                                              label_window_days=30, n_train_windows=2, random_seed=42,
+                                              history_start=dt.date(2021, 1, 3))
     assert params.selection_metric == "must_win" and isinstance(params.random_seed, int)
+    # an older context without first_order_date: no history start (the naive rate uses tenure)
+    older = pp.PurchasingPowerParams.from_dbt(CONTEXT.drop(columns=["first_order_date"]), random_seed=42)
+    assert older.history_start is None
     # a row, a mapping or text dates work alike
     assert pp.PurchasingPowerParams.from_dbt(CONTEXT.iloc[0], random_seed=42) == params
     as_text = {**CONTEXT.iloc[0].to_dict(), "as_of_date": "2024-06-30", "horizon_days": "90"}

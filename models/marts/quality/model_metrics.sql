@@ -68,7 +68,8 @@ runs as (
         mean_prediction,
         note,
         -- added after the wide layout (its migrated rows have none)
-        total_ratio
+        total_ratio,
+        interval_coverage
     from purchasing_power
 
     union all
@@ -102,7 +103,8 @@ runs as (
         cast(null as double) as mean_label,
         mean_prediction,
         note,
-        cast(null as double) as total_ratio
+        cast(null as double) as total_ratio,
+        cast(null as double) as interval_coverage
     from credit
 ),
 {%- if migrate_legacy %}
@@ -114,7 +116,8 @@ history as (
     union all
     select
         legacy.*,
-        cast(null as double) as total_ratio
+        cast(null as double) as total_ratio,
+        cast(null as double) as interval_coverage
     from legacy
     left join runs
         on
@@ -156,6 +159,7 @@ long_form as (
             when 'event_rate' then history.event_rate
             when 'mean_prediction' then history.mean_prediction
             when 'total_ratio' then history.total_ratio
+            when 'interval_coverage' then history.interval_coverage
         end as metric_value,
         history.n_eval,
         history.is_champion,

@@ -45,7 +45,8 @@ pivoted as (
         -- levels
         max(case when metric_name = 'mean_label' then metric_value end) as mean_label,
         max(case when metric_name = 'mean_prediction' then metric_value end) as mean_prediction,
-        max(case when metric_name = 'total_ratio' then metric_value end) as total_ratio
+        max(case when metric_name = 'total_ratio' then metric_value end) as total_ratio,
+        max(case when metric_name = 'interval_coverage' then metric_value end) as interval_coverage
     from metrics
     group by model_name, model_version, as_of_date, split
 ),
@@ -77,7 +78,10 @@ final as (
         pivoted.event_rate,
         pivoted.mean_label,
         pivoted.mean_prediction,
-        runs.note
+        runs.note,
+        -- metrics added after the wide layout
+        pivoted.total_ratio,
+        pivoted.interval_coverage
     from runs
     inner join pivoted
         on

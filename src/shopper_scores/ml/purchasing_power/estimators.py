@@ -96,6 +96,10 @@ CANDIDATES = (*SIMPLE_CANDIDATES, *MODEL_CANDIDATES)
 BASELINES = (MEAN,)
 
 
+# The naive rate looks back over at most a year of the shop's history (a full season cycle).
+NAIVE_MAX_PERIOD_DAYS = 365
+
+
 class MissingColumnsError(ValueError):
     """An estimator needs columns the frame does not have."""
 
@@ -427,20 +431,37 @@ class BTYDBlendRegressor(PurchasingPowerModel):
 
 
 class NaiveRateRegressor(PurchasingPowerModel):
-    """The simple answer, a candidate: lifetime net spend per day of tenure (at least one day)
-    times the span, floored at 0. Learns nothing from ``y``; :meth:`fit` checks that its columns
-    exist. ``btyd_fit`` is only carried along (``btyd_model_``) for the BTYD decomposition of the
-    scores."""
+    """The simple answer, a candidate: lifetime net spend per day observed, times the span,
+    floored at 0. Learns nothing from ``y``; :meth:`fit` checks that its columns exist.
+
+    Days observed: from ``history_start`` (the shop's first clean order) to the row's date
+    (``feature_date``, else ``as_of_date``), at most :data:`NAIVE_MAX_PERIOD_DAYS`, and never less
+    than the customer's tenure: the classic calibration-period rate, which does not blow up for a
+    customer whose first order was days ago (as spend per day of tenure does). Without
+    ``history_start`` or a date column, the tenure (at least one day). ``btyd_fit`` is only
+    carried along (``btyd_model_``) for the BTYD decomposition of the scores.
+    """
 
     model_name = NAIVE
     required_columns = ("net_spend_lifetime", "tenure_days")
 
-    def __init__(self, *, horizon_days: int):
+    def __init__(self, *, horizon_days: int, history_start=None):
         self.horizon_days = horizon_days
+        self.history_start = history_start
 
     def _check_columns(self, X: pd.DataFrame) -> None:
         if any(col not in X.columns for col in self.required_columns):
             raise MissingColumnsError(f"naive baseline needs columns {' and '.join(self.required_columns)}")
+
+    def _days_observed(self, X: pd.DataFrame) -> np.ndarray:
+        tenure = np.maximum(np.nan_to_num(to_float(X["tenure_days"]), nan=0.0), 1.0)
+        date_column = next((c for c in ("feature_date", "as_of_date") if c in X.columns), None)
+        if self.history_start is None or date_column is None:
+            return tenure
+        dates = pd.to_datetime(X[date_column]).to_numpy(dtype="datetime64[D]")
+        history = (dates - np.datetime64(pd.Timestamp(self.history_start).date(), "D")).astype(float)
+        history = np.minimum(np.nan_to_num(history, nan=0.0), NAIVE_MAX_PERIOD_DAYS)
+        return np.maximum(tenure, history)
 
     def fit(self, X: pd.DataFrame, y=None, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
             sample_weight=None):
@@ -457,8 +478,7 @@ class NaiveRateRegressor(PurchasingPowerModel):
         self._check_columns(X)
         days = self.horizon_days_ if horizon_days is None else float(horizon_days)
         spend = np.nan_to_num(to_float(X["net_spend_lifetime"]), nan=0.0)
-        tenure = np.nan_to_num(to_float(X["tenure_days"]), nan=0.0)
-        rate = spend / np.maximum(tenure, 1.0)
+        rate = spend / self._days_observed(X)
         return np.clip(rate * days, 0.0, None) * self.level_
 
 
@@ -482,9 +502,9 @@ class BTYDSpendRegressor(PurchasingPowerModel):
         y = np.asarray(y, dtype=float)
         model, self.fit_note_ = btyd_fit if btyd_fit is not None else btyd.fit(
             X, self.horizon_days, self.random_seed, sample_weight)
-        self.spec_ = FeatureSpec(sorted(btyd.REQUIRED_COLUMNS), [])
         self.level_ = 1.0
         self.btyd_model_ = model if model.bgnbd is not None else None
+        self.spec_ = FeatureSpec(sorted(btyd.REQUIRED_COLUMNS) if self.btyd_model_ is not None else [], [])
         self.constant_ = None
         self.order_value_ = None
         if self.btyd_model_ is None:

@@ -47,6 +47,8 @@ _EMPTY_CONTEXT_HINT = (" (no clean order: `dbt build --select +int_scoring_conte
 
 # The columns of int_scoring_context that PurchasingPowerParams.from_dbt reads.
 _CONTEXT_COLUMNS = ("as_of_date", "horizon_days", "label_window_days", "n_train_windows")
+# Read when present (an older context has none): the first clean order of the shop.
+_OPTIONAL_CONTEXT_COLUMNS = {"first_order_date": "history_start"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +57,9 @@ class PurchasingPowerParams(Checked):
 
     ``as_of_date`` the scoring date; ``horizon_days`` H, the forecast horizon; ``label_window_days``
     L, the training label window (labels are the spend over L); ``n_train_windows`` K, the label
-    windows stacked into each fit; ``random_seed``; ``selection_metric`` what the champion is chosen
+    windows stacked into each fit; ``random_seed``; ``history_start`` the shop's first clean order
+    (the naive rate's observation period starts there; None: each customer's tenure);
+    ``selection_metric`` what the champion is chosen
     on (a package choice, not a dbt var: ``'must_win'`` unless told, see :data:`MUST_WIN_METRICS`).
     Values may be given as dbt renders them (text); they are coerced and checked here.
     """
@@ -65,6 +69,7 @@ class PurchasingPowerParams(Checked):
     label_window_days: int = checked(as_int, minimum=1)
     n_train_windows: int = checked(as_int, minimum=1)
     random_seed: int = checked(as_int, minimum=0)
+    history_start: dt.date | None = checked(as_date, None)
     selection_metric: str = checked(as_choice, MUST_WIN, choices=SELECTION_METRICS)
 
     @classmethod
@@ -76,7 +81,8 @@ class PurchasingPowerParams(Checked):
         missing = [col for col in _CONTEXT_COLUMNS if col not in row]
         if missing:
             raise ParameterError(f"the scoring context lacks column(s) {', '.join(missing)}")
-        return cls(**{col: row[col] for col in _CONTEXT_COLUMNS}, random_seed=random_seed,
+        optional = {field: row[col] for col, field in _OPTIONAL_CONTEXT_COLUMNS.items() if col in row}
+        return cls(**{col: row[col] for col in _CONTEXT_COLUMNS}, **optional, random_seed=random_seed,
                    selection_metric=selection_metric)
 
     def version_params(self) -> dict:

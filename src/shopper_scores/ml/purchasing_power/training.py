@@ -40,6 +40,7 @@ from .estimators import (
     MEAN,
     MODEL_CANDIDATES,
     NAIVE,
+    NAIVE_MAX_PERIOD_DAYS,
     SIMPLE_CANDIDATES,
     STACK,
     STACK_BASES,
@@ -54,6 +55,8 @@ from .estimators import (
     mean_baseline,
     stack_weights,
 )
+from .explain import DriverExplainer
+from .intervals import SpendIntervalCalibrator, interval_coverage
 from .params import (
     BLEND_PARAMS,
     GBM_PARAMS,
@@ -70,7 +73,7 @@ __all__ = ["METRIC_COLUMNS", "RESULT_COLUMNS", "REQUIRED_COLUMNS", "TrainingResu
 
 METRIC_COLUMNS = [
     "mae", "rmse", "r2", "spearman", "normalised_gini", "top_decile_capture",
-    "mean_label", "mean_prediction", "total_ratio",
+    "mean_label", "mean_prediction", "total_ratio", "interval_coverage",
 ]
 RESULT_COLUMNS = [
     "model_name", "model_version", "as_of_date", "stage", "is_champion",
@@ -106,6 +109,9 @@ def _version_params(name: str, params: PurchasingPowerParams) -> dict:
                 **BLEND_PARAMS.as_dict()}
     if name == LINEAR:
         return {**common, **btyd_use, **LINEAR_PARAMS.as_dict()}
+    if name == NAIVE:
+        start = params.history_start.isoformat() if params.history_start is not None else None
+        return {**common, "naive_history_start": start, "naive_max_period_days": NAIVE_MAX_PERIOD_DAYS}
     if name == BTYD:
         return {**common, "btyd": "bgnbd_x_gamma_gamma"}
     if name == BOOSTED:
@@ -235,7 +241,8 @@ def _fit_models(train: pd.DataFrame, spec: FeatureSpec, params: PurchasingPowerP
               "label_window_days": params.label_window_days, "random_seed": params.random_seed}
     fitted: dict[str, tuple[object | None, str | None]] = {}
     try:
-        fitted[NAIVE] = (NaiveRateRegressor(horizon_days=params.horizon_days).fit(train, btyd_fit=btyd_fit), None)
+        naive = NaiveRateRegressor(horizon_days=params.horizon_days, history_start=params.history_start)
+        fitted[NAIVE] = (naive.fit(train, btyd_fit=btyd_fit), None)
     except MissingColumnsError as missing:
         fitted[NAIVE] = (None, str(missing))
     if btyd_fit is None:
@@ -267,11 +274,28 @@ def _predict(model, frame: pd.DataFrame, days: float, horizon_days: float) -> np
     return np.asarray(model.predict(frame), dtype=float)
 
 
-def _metrics(actual: np.ndarray, prediction: np.ndarray) -> dict:
+def _metrics(actual: np.ndarray, prediction: np.ndarray, interval: SpendIntervalCalibrator | None = None) -> dict:
+    """The regression metrics, Σ predicted / Σ actual and, with an interval calibrated elsewhere,
+    the share of rows whose actual spend lies inside it."""
     metrics = regression_metrics(actual, prediction)
     total = float(np.sum(actual))
     metrics["total_ratio"] = float(np.sum(prediction)) / total if total > 0 else float("nan")
+    metrics["interval_coverage"] = float("nan")
+    if interval is not None and len(actual):
+        metrics["interval_coverage"] = interval_coverage(*interval.predict(prediction), actual)
     return metrics
+
+
+def _interval(predictions: list[np.ndarray], actual: list[np.ndarray]) -> tuple[SpendIntervalCalibrator | None, str | None]:
+    """The 80 % interval learnt on a candidate's choice-window forecasts (None and why when it
+    cannot be)."""
+    if not predictions:
+        return None, "no prediction interval: no choice window"
+    try:
+        return SpendIntervalCalibrator(quantiles=(0.1, 0.9)).fit(np.concatenate(predictions),
+                                                                  np.concatenate(actual)), None
+    except ValueError as error:
+        return None, f"no prediction interval: {error}"
 
 
 def _level(actual: np.ndarray, prediction: np.ndarray) -> tuple[float, str | None]:
@@ -418,7 +442,8 @@ class _Run:
         return window, fitted, train
 
     def log_stage(self, stage: Stage, train, eval_frame, fitted: dict, predictions: dict[str, np.ndarray],
-                  actual: np.ndarray | None, extra_notes: dict[str, str | None], span_days: float | None) -> dict:
+                  actual: np.ndarray | None, extra_notes: dict[str, str | None], span_days: float | None,
+                  intervals: dict | None = None) -> dict:
         """One row per candidate and baseline of a stage; returns the metrics per name."""
         scores = {}
         sample_note = None if train is None else _sample_note(train, eval_frame)
@@ -431,7 +456,7 @@ class _Run:
             row = self.add_row(name, stage.name, train, eval_frame,
                                join_notes(stage.note, model_note, extra_notes.get(name), sample_note, span))
             if name in predictions and actual is not None:
-                scores[name] = _metrics(actual, predictions[name])
+                scores[name] = _metrics(actual, predictions[name], (intervals or {}).get(name))
                 self.result.record_metrics(row, scores[name])
         return scores
 
@@ -492,6 +517,8 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
         return levels, weights, notes
 
     choice_scores = []
+    choice_predictions: dict[str, list[np.ndarray]] = {}
+    choice_actual: dict[str, list[np.ndarray]] = {}
     for stage, window, fitted, train in choice:
         if window is None:
             run.log_stage(stage, train, None, fitted, {}, None, {}, None)
@@ -514,6 +541,14 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
                 notes[name] = "level not calibrated: no second choice window"
         choice_scores.append(run.log_stage(stage, train, window.frame, fitted, predictions, window.actual,
                                            notes, window.span_days))
+        for name, prediction in predictions.items():
+            choice_predictions.setdefault(name, []).append(prediction)
+            choice_actual.setdefault(name, []).append(window.actual)
+    # Each candidate's 80 % interval, learnt on its choice-window forecasts (as scored there).
+    intervals, interval_notes = {}, {}
+    for name in (*CANDIDATES, *BASELINES):
+        intervals[name], interval_notes[name] = _interval(choice_predictions.get(name, []),
+                                                          choice_actual.get(name, []))
 
     longest_span = max((w.span_days for w in windows), default=0.0)
     horizon_validated = longest_span >= MIN_VALIDATED_HORIZON_SHARE * params.horizon_days
@@ -554,8 +589,10 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
                            for name, (model, _) in fitted.items() if model is not None}
         notes = {}
         if len(eval_frame):
-            notes = {name: "test window played no part in fitting or choosing" for name in (*CANDIDATES, *BASELINES)}
-        run.log_stage(test, train, eval_frame if len(eval_frame) else None, fitted, predictions, actual, notes, days)
+            notes = {name: join_notes(interval_notes[name], "test window played no part in fitting or choosing")
+                     for name in (*CANDIDATES, *BASELINES)}
+        run.log_stage(test, train, eval_frame if len(eval_frame) else None, fitted, predictions, actual, notes, days,
+                      intervals)
 
     for row in run.result.rows:
         row["is_champion"] = row["model_name"] == champion
@@ -576,6 +613,16 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
         row["is_champion"] = is_champion
         if model is None:
             continue
+        if is_champion:
+            # What the scores carry beside the forecast: the interval and the drivers.
+            model.interval_ = intervals.get(name)
+            try:
+                model.explainer_ = DriverExplainer(random_seed=params.random_seed).fit(
+                    model, train, sample_weight=_fit_weights(train))
+            except ValueError as error:
+                model.explainer_ = None
+                row["note"] = join_notes(row["note"], f"no drivers: {error}")
+            row["note"] = join_notes(row["note"], interval_notes.get(name))
         row["model_blob"] = encode_blob(model)
         if is_champion:
             run.result.model_blob = row["model_blob"]
