@@ -108,7 +108,7 @@ def test_boosted_btyd_learns_a_multiplicative_correction(train, spec, btyd_fit):
     np.testing.assert_allclose(model.predict(train, HORIZON) / model._exposure(with_btyd, HORIZON),
                                model.predict(train, LABEL_DAYS) / model._exposure(with_btyd, LABEL_DAYS), rtol=1e-9)
     floored = model._exposure(with_btyd, LABEL_DAYS) > expected
-    assert np.all(expected[floored] < 1e-3 * expected.mean())
+    assert np.all(expected[floored] < pp.estimators.BOOSTED_EXPOSURE_FLOOR * expected.mean())
 
 
 def test_boosted_btyd_without_bgnbd_is_constant_and_says_so(train, spec):

@@ -260,6 +260,13 @@ class GBMSpendRegressor(_SpendRegressor):
         return hist_gbm_pipeline(HistGradientBoostingRegressor, spec, self.params, self.random_seed)
 
 
+# BG/NBD may call a customer all but gone (expected spend ~0) who still buys: dividing by that
+# makes a tree leaf's correction explode for every row in it. The expectation is floored at this
+# share of its training mean, and no correction exceeds BOOSTED_MAX_CORRECTION.
+BOOSTED_EXPOSURE_FLOOR = 0.05
+BOOSTED_MAX_CORRECTION = 20.0
+
+
 class BTYDBoostedRegressor(GBMSpendRegressor):
     """The BTYD expected spend times a GBM's multiplicative correction: gradient boosting with
     Poisson loss and the BTYD expectation as offset, i.e. the label-window spend divided by the
@@ -274,7 +281,7 @@ class BTYDBoostedRegressor(GBMSpendRegressor):
 
     def _exposure(self, X_with_btyd: pd.DataFrame, days: float) -> np.ndarray:
         """Expected spend over ``days`` (order value: Gamma-Gamma's, else the fitted mean), floored
-        at a small share of its mean so that no row divides by ~0."""
+        at :data:`BOOSTED_EXPOSURE_FLOOR` of its training mean so that no row divides by ~0."""
         orders = self.btyd_model_.expected_orders(X_with_btyd, days)
         value = (self.btyd_model_.expected_order_value(X_with_btyd) if self.order_value_ is None
                  else np.full(len(X_with_btyd), self.order_value_))
@@ -303,7 +310,7 @@ class BTYDBoostedRegressor(GBMSpendRegressor):
         self.fit_note_ = join_notes(note, left_out)
         self.exposure_floor_ = 0.0
         raw = self._exposure(X, self.label_window_days)
-        self.exposure_floor_ = 1e-3 * float(np.average(raw, weights=sample_weight))
+        self.exposure_floor_ = BOOSTED_EXPOSURE_FLOOR * float(np.average(raw, weights=sample_weight))
         exposure = self._exposure(X, self.label_window_days)
         weights = exposure if sample_weight is None else exposure * np.asarray(sample_weight, dtype=float)
         self.estimator_ = self._pipeline(self.spec_).fit(prepare_features(X, self.spec_),
@@ -320,7 +327,7 @@ class BTYDBoostedRegressor(GBMSpendRegressor):
             return np.zeros(0)
         X = self.btyd_model_.transform(X)
         correction = np.clip(np.asarray(self.estimator_.predict(prepare_features(X, self.spec_)), dtype=float),
-                             0.0, None)
+                             0.0, BOOSTED_MAX_CORRECTION)
         return self._exposure(X, days) * correction * self.level_
 
 
