@@ -161,3 +161,46 @@ def test_naive_rate_spreads_spend_over_the_shops_history_not_a_short_tenure():
     # without the shop's history start: spend per day of tenure
     per_tenure = pp.NaiveRateRegressor(horizon_days=90).fit(frame)
     np.testing.assert_allclose(per_tenure.predict(frame), [3000.0, 45.0, 3000.0, 18.0])
+
+
+def test_two_part_is_purchase_probability_times_spend_given_a_purchase(train, spec, btyd_fit):
+    y = spend(train)
+    model = pp.TwoPartSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    with_btyd = btyd_fit[0].transform(train)
+    from shopper_scores.ml.features import prepare_features
+
+    design = prepare_features(with_btyd, model.spec_)
+    p_buy = model.purchase_.predict_proba(design)[:, 1]
+    value = model.estimator_.predict(design)
+    assert np.all((p_buy >= 0) & (p_buy <= 1)) and np.all(value > 0)  # gamma loss: a positive spend
+    np.testing.assert_allclose(model.predict(train, LABEL_DAYS), p_buy * value)
+    np.testing.assert_allclose(model.predict(train, HORIZON),
+                               p_buy * value * btyd_fit[0].growth_ratio(train, LABEL_DAYS, HORIZON))
+    # the classifier ranks buyers above non-buyers on its own training rows
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(y > 0, p_buy) > 0.6
+
+
+def test_two_part_with_too_few_buyers_is_constant(train, spec):
+    y = np.zeros(len(train))
+    y[:5] = 10.0
+    model = pp.TwoPartSpendRegressor(**kwargs(spec)).fit(train, y)
+    assert model.estimator_ is None and "too few buyers" in model.fit_note_
+
+
+def test_mlp_learns_the_log_spend_and_is_bounded_in_rows(train, spec, btyd_fit):
+    y = spend(train)
+    model = pp.MLPSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    prediction = model.predict(train)
+    assert np.all(np.isfinite(prediction)) and np.all(prediction >= 0)
+    # it learns something: its forecasts rank the spend better than chance
+    from scipy.stats import spearmanr
+
+    assert spearmanr(prediction, y).statistic > 0.1
+    # deterministic (fixed seed), and at most max_rows rows are fitted on
+    again = pp.MLPSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    np.testing.assert_array_equal(again.predict(train), prediction)
+    small = pp.MLPSpendRegressor(**kwargs(spec), params=pp.MLPParams(max_rows=100, max_iter=20))
+    small.fit(train, y, btyd_fit=btyd_fit)
+    assert "uniform sample of 100 of 800 rows" in small.fit_note_

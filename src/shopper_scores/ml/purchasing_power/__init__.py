@@ -58,11 +58,15 @@ from .params import (
     BLEND_PARAMS,
     GBM_PARAMS,
     LINEAR_PARAMS,
+    MLP_PARAMS,
     SELECTION_METRICS,
+    TWO_PART_PARAMS,
     BlendParams,
     GBMParams,
     LinearParams,
+    MLPParams,
     PurchasingPowerParams,
+    TwoPartParams,
 )
 from .protocol import LABEL_ROLES, Stage, StagePlan, plan_stages
 from .scoring import load_model, score
@@ -72,8 +76,8 @@ __all__ = [
     # model names and estimators
     *estimators.__all__,
     # parameters
-    "PurchasingPowerParams", "GBMParams", "LinearParams", "BlendParams",
-    "GBM_PARAMS", "LINEAR_PARAMS", "BLEND_PARAMS", "SELECTION_METRICS",
+    "PurchasingPowerParams", "GBMParams", "LinearParams", "BlendParams", "TwoPartParams", "MLPParams",
+    "GBM_PARAMS", "LINEAR_PARAMS", "BLEND_PARAMS", "TWO_PART_PARAMS", "MLP_PARAMS", "SELECTION_METRICS",
     # labels
     "horizon_scaled_spend", "fit_target", "grows_by_btyd",
     # protocol

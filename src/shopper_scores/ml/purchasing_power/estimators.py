@@ -30,16 +30,19 @@ Baselines (metrics only, never champions) are horizon regressors fitted on the H
 from __future__ import annotations
 
 import copy
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.compose import ColumnTransformer
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.dummy import DummyRegressor
-from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
+from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -49,7 +52,17 @@ from ..features import FeatureSpec, hist_gbm_pipeline, prepare_features, to_floa
 from ..threads import with_fixed_threads
 from ..training_log import join_notes
 from . import labels
-from .params import BLEND_PARAMS, GBM_PARAMS, LINEAR_PARAMS, GBMParams, LinearParams
+from .params import (
+    BLEND_PARAMS,
+    GBM_PARAMS,
+    LINEAR_PARAMS,
+    MLP_PARAMS,
+    TWO_PART_PARAMS,
+    GBMParams,
+    LinearParams,
+    MLPParams,
+    TwoPartParams,
+)
 
 __all__ = [
     "LINEAR",
@@ -59,6 +72,8 @@ __all__ = [
     "BTYD",
     "STACK",
     "BOOSTED",
+    "TWO_PART",
+    "MLP",
     "MEAN",
     "SIMPLE_CANDIDATES",
     "MODEL_CANDIDATES",
@@ -73,6 +88,8 @@ __all__ = [
     "NaiveRateRegressor",
     "BTYDSpendRegressor",
     "BTYDBoostedRegressor",
+    "TwoPartSpendRegressor",
+    "MLPSpendRegressor",
     "StackedSpendRegressor",
     "stack_weights",
     "mean_baseline",
@@ -85,11 +102,13 @@ NAIVE = "purchasing_power_naive"
 BTYD = "purchasing_power_btyd"
 STACK = "purchasing_power_stack"
 BOOSTED = "purchasing_power_btyd_boosted"
+TWO_PART = "purchasing_power_two_part"
+MLP = "purchasing_power_mlp"
 MEAN = "purchasing_power_mean"
 # The simple answers: candidates a learnt model must beat on every validation window to replace.
 SIMPLE_CANDIDATES = (NAIVE, BTYD)
 # Learnt candidates, in order of preference on ties; the stack combines STACK_BASES.
-MODEL_CANDIDATES = (BOOSTED, GBM, LINEAR, BLEND, STACK)
+MODEL_CANDIDATES = (BOOSTED, GBM, TWO_PART, LINEAR, MLP, BLEND, STACK)
 STACK_BASES = (GBM, BTYD, NAIVE)
 # Order matters: the first simple candidate is the default champion.
 CANDIDATES = (*SIMPLE_CANDIDATES, *MODEL_CANDIDATES)
@@ -357,31 +376,140 @@ class LinearSpendRegressor(_SpendRegressor):
                          random_seed=random_seed, params=params)
 
     def _pipeline(self, spec: FeatureSpec) -> Pipeline:
-        transformers = []
-        if spec.numeric:
-            transformers.append((
-                "num",
-                Pipeline([
-                    ("signed_log1p", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")),
-                    ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-                    ("scale", StandardScaler()),
-                ]),
-                spec.numeric,
-            ))
-        if spec.categorical:
-            transformers.append((
-                "cat",
-                OneHotEncoder(
-                    handle_unknown="infrequent_if_exist",
-                    min_frequency=self.params.onehot_min_frequency,
-                    sparse_output=False,
-                ),
-                spec.categorical,
-            ))
         return Pipeline([
-            ("prepare", ColumnTransformer(transformers, remainder="drop")),
+            ("prepare", _scaled_design(spec, self.params.onehot_min_frequency)),
             ("ridge", RowwiseRidge(alpha=self.params.alpha)),
         ])
+
+
+def _scaled_design(spec: FeatureSpec, onehot_min_frequency: int) -> ColumnTransformer:
+    """Signed ``log1p`` of the numerics, median imputation with missing indicators,
+    standardisation; one-hot categoricals (rarer levels pooled): the linear and MLP candidates'
+    design matrix."""
+    transformers = []
+    if spec.numeric:
+        transformers.append((
+            "num",
+            Pipeline([
+                ("signed_log1p", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")),
+                ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                ("scale", StandardScaler()),
+            ]),
+            spec.numeric,
+        ))
+    if spec.categorical:
+        transformers.append((
+            "cat",
+            OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=onehot_min_frequency,
+                          sparse_output=False),
+            spec.categorical,
+        ))
+    return ColumnTransformer(transformers, remainder="drop")
+
+
+class TwoPartSpendRegressor(GBMSpendRegressor):
+    """P(any purchase in the label window) x E[spend | a purchase], two gradient-boosted models
+    (:data:`~.params.TWO_PART_PARAMS`): a classifier of ``spend > 0`` on every row and a gamma-loss
+    regressor on the buyers' spend. A zero-heavy target is two questions -- will they buy, and
+    how much then -- that one Poisson model answers at once. The product is the spend over L,
+    grown to any span by the BG/NBD ratio (constant rate without BG/NBD). Net refunds count as
+    no purchase. Fewer than ``min_buyers`` buyers (or no non-buyer): a constant (note).
+    """
+
+    model_name = TWO_PART
+    _too_little_note = "too few buyers (or no non-buyer) to fit the two-part model"
+
+    def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int,
+                 params: TwoPartParams = TWO_PART_PARAMS):
+        _SpendRegressor.__init__(self, features=features, horizon_days=horizon_days,
+                                 label_window_days=label_window_days, random_seed=random_seed, params=params)
+
+    @with_fixed_threads
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
+            sample_weight=None):
+        y = np.asarray(y, dtype=float)
+        bought = y > 0
+        if len(y) < 2 or bought.sum() < self.params.min_buyers or bought.all():
+            return self._fit_constant(y, f"{self._too_little_note}: constant prediction", sample_weight)
+        btyd_model, note = btyd_fit if btyd_fit is not None else btyd.fit(
+            X, self.horizon_days, self.random_seed, sample_weight)
+        self.constant_, self.level_ = None, 1.0
+        self.btyd_model_ = btyd_model if btyd_model.bgnbd is not None else None
+        self.grows_by_btyd_ = self.btyd_model_ is not None
+        spec = self.features
+        if self.btyd_model_ is not None:
+            X = self.btyd_model_.transform(X)
+            spec = FeatureSpec(sorted(set(spec.numeric) | set(btyd.FEATURE_NAMES)), spec.categorical)
+        self.spec_, left_out = self._usable_spec(X, spec)
+        self.fit_note_ = join_notes(note, left_out)
+        design = prepare_features(X, self.spec_)
+        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.purchase_ = hist_gbm_pipeline(HistGradientBoostingClassifier, self.spec_, self.params.purchase,
+                                           self.random_seed).fit(design, bought, gbm__sample_weight=weights)
+        self.estimator_ = hist_gbm_pipeline(HistGradientBoostingRegressor, self.spec_, self.params.value,
+                                            self.random_seed).fit(design[bought], y[bought],
+                                                                  gbm__sample_weight=weights[bought])
+        return self
+
+    def _predict_with_features(self, X: pd.DataFrame, days: float) -> tuple[np.ndarray, pd.DataFrame]:
+        if len(X) == 0:
+            return np.zeros(0), X
+        if self.btyd_model_ is not None:
+            X = self.btyd_model_.transform(X)
+        design = prepare_features(X, self.spec_)
+        p_buy = self.purchase_.predict_proba(design)[:, list(self.purchase_.classes_).index(True)]
+        spend = p_buy * np.clip(np.asarray(self.estimator_.predict(design), dtype=float), 0.0, None)
+        if self.btyd_model_ is not None:
+            spend = spend * self.btyd_model_.growth_ratio(X, self.label_window_days, days)
+        else:
+            spend = spend * (days / self.label_window_days)
+        return spend * self.level_, X
+
+
+class MLPSpendRegressor(_SpendRegressor):
+    """The neural-network candidate (:data:`~.params.MLP_PARAMS`): the linear candidate's design
+    matrix, then ``MLPRegressor`` on ``log1p`` of the spend (non-negative part), back-transformed
+    with ``expm1``. Fitted on at most ``max_rows`` rows (a fixed-seed sample, their weights kept).
+    Like the GBM it learns the spend over L and grows it by the BG/NBD ratio when it can."""
+
+    model_name = MLP
+    _too_little_note = "too few rows to fit the MLP"
+
+    def __init__(self, *, features: FeatureSpec, horizon_days: int, label_window_days: int, random_seed: int,
+                 params: MLPParams = MLP_PARAMS):
+        super().__init__(features=features, horizon_days=horizon_days, label_window_days=label_window_days,
+                         random_seed=random_seed, params=params)
+
+    def _fit_y(self, target: np.ndarray) -> np.ndarray:
+        return np.clip(target, 0.0, None)
+
+    def _pipeline(self, spec: FeatureSpec) -> Pipeline:
+        network = MLPRegressor(hidden_layer_sizes=tuple(self.params.hidden_layer_sizes), alpha=self.params.alpha,
+                               learning_rate_init=self.params.learning_rate_init, max_iter=self.params.max_iter,
+                               random_state=self.random_seed)
+        return Pipeline([
+            ("prepare", _scaled_design(spec, self.params.onehot_min_frequency)),
+            ("mlp", TransformedTargetRegressor(regressor=network, func=np.log1p, inverse_func=np.expm1,
+                                               check_inverse=False)),
+        ])
+
+    @with_fixed_threads
+    def fit(self, X: pd.DataFrame, y, btyd_fit: tuple[btyd.BTYDModel, str | None] | None = None,
+            sample_weight=None):
+        y = np.asarray(y, dtype=float)
+        note = None
+        if len(y) > self.params.max_rows:
+            keep = np.sort(np.random.default_rng(self.random_seed).choice(len(y), self.params.max_rows, replace=False))
+            note = f"MLP fitted on a uniform sample of {self.params.max_rows} of {len(y)} rows"
+            X, y = X.iloc[keep].reset_index(drop=True), y[keep]
+            sample_weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[keep]
+        with warnings.catch_warnings():
+            # max_iter bounds the time; an unfinished optimisation is still a fit (the choice
+            # windows judge it)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            super().fit(X, y, btyd_fit=btyd_fit, sample_weight=sample_weight)
+        self.fit_note_ = join_notes(self.fit_note_, note)
+        return self
 
 
 class BTYDBlendRegressor(PurchasingPowerModel):

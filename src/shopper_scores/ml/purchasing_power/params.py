@@ -28,6 +28,10 @@ __all__ = [
     "LinearParams",
     "BlendParams",
     "GBM_PARAMS",
+    "TwoPartParams",
+    "MLPParams",
+    "TWO_PART_PARAMS",
+    "MLP_PARAMS",
     "LINEAR_PARAMS",
     "BLEND_PARAMS",
 ]
@@ -119,7 +123,7 @@ class GBMParams(HistGBMParams):
     max_iter: int = 200
     max_leaf_nodes: int = 15
     min_samples_leaf: int = 20
-    loss: str = checked(as_choice, "poisson", choices={"poisson", "squared_error"})
+    loss: str = checked(as_choice, "poisson", choices={"poisson", "squared_error", "gamma"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +147,47 @@ class BlendParams(Checked):
     btyd_weight: float = checked(as_float, 0.5, minimum=0.0, maximum=1.0)
 
 
+@dataclasses.dataclass(frozen=True)
+class TwoPartParams(Checked):
+    """The two-part candidate: P(any purchase in the label window) by a gradient-boosted
+    classifier (``purchase``), times the spend given a purchase by a gradient-boosted regressor
+    with gamma loss on the buyers (``value``; gamma: spend given a purchase is positive and
+    right-skewed). ``min_buyers``: fewer buyers in the training rows and the candidate predicts a
+    constant."""
+
+    purchase: HistGBMParams = dataclasses.field(default_factory=lambda: HistGBMParams(
+        max_iter=200, max_leaf_nodes=15, min_samples_leaf=20))
+    value: GBMParams = dataclasses.field(default_factory=lambda: GBMParams(loss="gamma", max_iter=150))
+    min_buyers: int = checked(as_int, 20, minimum=1)
+
+    def as_dict(self) -> dict:
+        return {"purchase": self.purchase.as_dict(), "value": self.value.as_dict(), "min_buyers": self.min_buyers}
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPParams(Checked):
+    """The neural-network candidate: the linear candidate's preprocessing, then scikit-learn's
+    ``MLPRegressor`` (ReLU, Adam, L2 ``alpha``) learning ``log1p`` of the spend (a heavy-tailed
+    target a squared loss would let the largest spenders dominate); back-transformed with
+    ``expm1``, which forecasts a typical rather than a mean value, so the training run's learnt
+    level carries the level. ``max_rows``: at most this many training rows (a fixed-seed sample,
+    weights kept), so fitting time stays bounded."""
+
+    hidden_layer_sizes: tuple = (32, 16)
+    alpha: float = checked(as_float, 1e-3, strictly_positive=True)
+    learning_rate_init: float = checked(as_float, 1e-3, strictly_positive=True)
+    max_iter: int = checked(as_int, 200, minimum=1)
+    max_rows: int = checked(as_int, 20_000, minimum=10)
+    onehot_min_frequency: int = checked(as_int, 5, minimum=1)
+
+    def as_dict(self) -> dict:
+        return {"hidden_layer_sizes": list(self.hidden_layer_sizes), "alpha": self.alpha,
+                "learning_rate_init": self.learning_rate_init, "max_iter": self.max_iter,
+                "max_rows": self.max_rows, "onehot_min_frequency": self.onehot_min_frequency}
+
+
 GBM_PARAMS = GBMParams()
+TWO_PART_PARAMS = TwoPartParams()
+MLP_PARAMS = MLPParams()
 LINEAR_PARAMS = LinearParams()
 BLEND_PARAMS = BlendParams()

@@ -50,7 +50,11 @@ from .estimators import (
     GBMSpendRegressor,
     LinearSpendRegressor,
     MissingColumnsError,
+    MLP,
+    MLPSpendRegressor,
     NaiveRateRegressor,
+    TWO_PART,
+    TwoPartSpendRegressor,
     StackedSpendRegressor,
     mean_baseline,
     stack_weights,
@@ -62,6 +66,8 @@ from .params import (
     GBM_PARAMS,
     LINEAR_PARAMS,
     LOWER_IS_BETTER,
+    MLP_PARAMS,
+    TWO_PART_PARAMS,
     MUST_WIN,
     MUST_WIN_METRICS,
     PurchasingPowerParams,
@@ -87,7 +93,7 @@ MIN_VALIDATED_HORIZON_SHARE = 0.5
 LEVEL_BOUNDS = (0.25, 4.0)
 # Learnt candidates whose forecast level is calibrated (the simple answers stay as they are; the
 # stack's weights set its level).
-LEVELLED = (BOOSTED, GBM, LINEAR, BLEND)
+LEVELLED = (BOOSTED, GBM, TWO_PART, LINEAR, MLP, BLEND)
 
 
 @dataclass
@@ -117,6 +123,10 @@ def _version_params(name: str, params: PurchasingPowerParams) -> dict:
     if name == BOOSTED:
         return {**common, **GBM_PARAMS.as_dict(), "max_categories": MAX_GBM_CATEGORIES,
                 "btyd_offset": "poisson_rate_weighted"}
+    if name == TWO_PART:
+        return {**common, **btyd_use, **TWO_PART_PARAMS.as_dict(), "max_categories": MAX_GBM_CATEGORIES}
+    if name == MLP:
+        return {**common, **btyd_use, **MLP_PARAMS.as_dict()}
     if name == STACK:
         return {**common, **btyd_use, **GBM_PARAMS.as_dict(), "max_categories": MAX_GBM_CATEGORIES,
                 "stack": "nnls_cross_fitted", "bases": ",".join(STACK_BASES)}
@@ -258,7 +268,10 @@ def _fit_models(train: pd.DataFrame, spec: FeatureSpec, params: PurchasingPowerP
     blend = BTYDBlendRegressor(gbm, btyd_weight=BLEND_PARAMS.btyd_weight, prefit=True).fit(train, spend)
     boosted = BTYDBoostedRegressor(**common, params=GBM_PARAMS).fit(train, spend, btyd_fit=btyd_fit,
                                                                     sample_weight=weights)
-    for model in (boosted, gbm, linear, blend):
+    two_part = TwoPartSpendRegressor(**common, params=TWO_PART_PARAMS).fit(train, spend, btyd_fit=btyd_fit,
+                                                                         sample_weight=weights)
+    mlp = MLPSpendRegressor(**common, params=MLP_PARAMS).fit(train, spend, btyd_fit=btyd_fit, sample_weight=weights)
+    for model in (boosted, gbm, two_part, linear, mlp, blend):
         fitted[model.model_name] = (model, model.fit_note_)
     if with_baselines:
         horizon_label = labels.horizon_scaled_spend(spend, params.label_window_days, params.horizon_days)
