@@ -75,6 +75,7 @@ from .params import (
 from .protocol import Stage, plan_stages
 
 __all__ = ["METRIC_COLUMNS", "RESULT_COLUMNS", "REQUIRED_COLUMNS", "TrainingResult", "fit_and_evaluate",
+           "significantly_worse_rmse",
            "MIN_VALIDATED_HORIZON_SHARE", "LEVEL_BOUNDS"]
 
 METRIC_COLUMNS = [
@@ -87,6 +88,8 @@ RESULT_COLUMNS = [
     *METRIC_COLUMNS, "note", "model_blob",
 ]
 REQUIRED_COLUMNS = ("window_index", "cutoff_role", "label_window_spend", "feature_date")
+# One-sided 5 % normal quantile: a learnt candidate's RMSE is "significantly worse" beyond it.
+NOT_WORSE_Z = 1.645
 # Below this share of H observed on the longest choice window, growth to H is untested.
 MIN_VALIDATED_HORIZON_SHARE = 0.5
 # A learnt level outside these bounds says the model is off, not that it needs a nudge: clipped.
@@ -355,13 +358,26 @@ def _mean_gain(metric: str, scores: list[dict[str, dict]], a: str, b: str) -> fl
     return float(np.mean(gains)) if gains and all(np.isfinite(gains)) else float("nan")
 
 
-def _choose_champion(scores: list[dict[str, dict]], metric: str, horizon_validated: bool) -> tuple[str, str]:
+def significantly_worse_rmse(actual: np.ndarray, candidate: np.ndarray, reference: np.ndarray) -> bool:
+    """Is ``candidate``'s squared error larger than ``reference``'s beyond this window's sampling
+    noise? A one-sided Diebold-Mariano test of the per-row squared-error differences at 5 %
+    (the complement of the goal's "not worse": a 90 % two-sided interval that includes zero)."""
+    d = (actual - reference) ** 2 - (actual - candidate) ** 2  # > 0: the candidate is better
+    if len(d) < 2:
+        return False
+    spread = float(np.std(d, ddof=1)) / np.sqrt(len(d))
+    return float(np.mean(d)) + NOT_WORSE_Z * spread < 0
+
+
+def _choose_champion(scores: list[dict[str, dict]], metric: str, horizon_validated: bool,
+                     rmse_worse=None) -> tuple[str, str]:
     """The champion from the choice windows' metrics (one dict per window: name -> metrics).
 
     The simple answers are compared first (the later one replaces the earlier when its mean gain
-    is positive). A learnt candidate replaces that simple answer only when it gains on *every*
-    window and, on every window, its RMSE is no worse than the simple answer's (the level guard);
-    of those, the one with the largest mean gain. Learnt candidates only when H is validated.
+    is positive). A learnt candidate replaces that simple answer when its mean gain over the
+    windows is positive and, on no window, its RMSE is significantly worse (``rmse_worse(name,
+    simple, window_index)``, :func:`significantly_worse_rmse`; without it: any worse RMSE); of
+    those, the one with the largest mean gain. Learnt candidates only when H is validated.
     Returns the name and the note saying why."""
     if not scores:
         return SIMPLE_CANDIDATES[0], f"champion defaulted to {SIMPLE_CANDIDATES[0]}: no choice window"
@@ -376,24 +392,23 @@ def _choose_champion(scores: list[dict[str, dict]], metric: str, horizon_validat
     if not horizon_validated:
         return simple, (f"champion: the better simple answer on {metric}; the learnt candidates' growth to the "
                         "horizon is not validated (no choice window spans half of it)")
+    if rmse_worse is None:
+        def rmse_worse(name, reference, index):
+            return not scores[index][name]["rmse"] <= scores[index][reference]["rmse"]
 
-    def qualifies(name: str) -> bool:
-        for window in scores:
-            if name not in window or not _gain(metric, window[name], window[simple]) > 0:
-                return False
-            if not window[name]["rmse"] <= window[simple]["rmse"]:
-                return False
-        return True
-
-    learnt = None
+    learnt, best_gain = None, 0.0
     for name in MODEL_CANDIDATES:
-        if qualifies(name) and (learnt is None or _mean_gain(metric, scores, name, learnt) > 0):
-            learnt = name
+        if not all(name in window for window in scores):
+            continue
+        gain = _mean_gain(metric, scores, name, simple)
+        if not gain > best_gain or any(rmse_worse(name, simple, i) for i in range(len(scores))):
+            continue
+        learnt, best_gain = name, gain
     if learnt is None:
-        return simple, (f"champion: the better simple answer on {metric}; no learnt candidate gained on it with "
-                        "no worse RMSE on every choice window")
-    return learnt, (f"champion: largest {metric} gain of the learnt candidates that gained on {simple} with no "
-                    f"worse RMSE on every choice window (mean gain {_mean_gain(metric, scores, learnt, simple):+.3f})")
+        return simple, (f"champion: the better simple answer on {metric}; no learnt candidate gained on it "
+                        "without a significantly worse RMSE on a choice window")
+    return learnt, (f"champion: largest mean {metric} gain on {simple} ({best_gain:+.3f}) of the learnt "
+                    "candidates without a significantly worse RMSE on any choice window")
 
 
 class _Run:
@@ -530,6 +545,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
         return levels, weights, notes
 
     choice_scores = []
+    choice_forecasts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []  # per scored window
     choice_predictions: dict[str, list[np.ndarray]] = {}
     choice_actual: dict[str, list[np.ndarray]] = {}
     for stage, window, fitted, train in choice:
@@ -554,6 +570,7 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
                 notes[name] = "level not calibrated: no second choice window"
         choice_scores.append(run.log_stage(stage, train, window.frame, fitted, predictions, window.actual,
                                            notes, window.span_days))
+        choice_forecasts.append((window.actual, predictions))
         for name, prediction in predictions.items():
             choice_predictions.setdefault(name, []).append(prediction)
             choice_actual.setdefault(name, []).append(window.actual)
@@ -565,7 +582,11 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
 
     longest_span = max((w.span_days for w in windows), default=0.0)
     horizon_validated = longest_span >= MIN_VALIDATED_HORIZON_SHARE * params.horizon_days
-    champion, champion_note = _choose_champion(choice_scores, metric, horizon_validated)
+    def rmse_worse(name: str, reference: str, index: int) -> bool:
+        actual, forecasts = choice_forecasts[index]
+        return significantly_worse_rmse(actual, forecasts[name], forecasts[reference])
+
+    champion, champion_note = _choose_champion(choice_scores, metric, horizon_validated, rmse_worse)
     if not horizon_validated:
         champion_note = join_notes(champion_note, f"horizon not validated: the longest choice window spans "
                                                   f"{longest_span:g} of {params.horizon_days} days")
