@@ -668,7 +668,8 @@ def project_predictions(warehouse: Path) -> tuple[list[Method], pd.DataFrame]:
         features = con.sql("select * from main.user_features").df()
         try:
             inner = con.sql("select * from main.model_metrics_wide where model_family = 'purchasing_power' "
-                            "and split in ('validation', 'test') order by split desc, model_name").df()
+                            "and split in ('validation', 'extrapolation', 'test') "
+                            "order by split = 'test', split desc, model_name").df()
         except duckdb.Error as exc:  # the report can do without it
             inner = pd.DataFrame({"note": [f"model_metrics_wide not readable: {exc}"]})
     if finals.empty:
@@ -680,7 +681,8 @@ def project_predictions(warehouse: Path) -> tuple[list[Method], pd.DataFrame]:
         methods.append(Method(f"project {short}" + (" (champion)" if row.is_champion else ""),
                               scored.set_index("customer_id")["predicted_spend"], 0.0, "project",
                               row.model_name, bool(row.is_champion)))
-    keep = [c for c in ("model_name", "split", "is_champion", *REPORTED, "note") if c in inner.columns]
+    keep = [c for c in ("model_name", "split", "is_champion", *REPORTED, "total_ratio", "interval_coverage", "note")
+            if c in inner.columns]
     return methods, inner[keep] if keep else inner
 
 
@@ -797,7 +799,8 @@ def run_protocol(protocol: Protocol, dataset: Dataset, work: Path, draws: int, s
         shown = c.counted if c.counted == c.verdict else f"{c.counted} (statistically {c.verdict})"
         print(f"| {c.peer} | {METRIC_LABELS[c.metric]} | {_fmt(c.champion_value)} | {_fmt(c.peer_value)} "
               f"| {_fmt(c.advantage)} | [{_fmt(c.low)}, {_fmt(c.high)}] | {shown} |")
-    print("\nproject's own inner time splits (before the cut-off; the champion was chosen on 'validation'):")
+    print("\nproject's own inner time splits (before the cut-off; the champion was chosen on 'validation' and "
+          "'extrapolation'):")
     print(inner_metrics.to_string(index=False, float_format="{:.3f}".format))
     return ProtocolResult(
         protocol, len(population), float(truth.sum()), int((truth != 0).sum()), champion.model_name, champion.label,

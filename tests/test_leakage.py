@@ -113,3 +113,26 @@ def test_negative_control_changing_data_before_the_cutoff_changes_features(tmp_p
     run_dbt(FEATURES_SELECTOR, warehouse=warehouse, raw_dir=raw, work_dir=tmp_path)
     changed = _features_at(warehouse, cutoff)
     assert not baseline["net_spend_30d"].equals(changed["net_spend_30d"])
+
+
+def test_horizon_labels_stop_before_the_test_window(built_warehouse):
+    # The choice stages score forecasts on the horizon label of older windows: it must never reach
+    # into the test window [as_of_date - L, as_of_date), or the test would no longer be unseen.
+    labels = query(built_warehouse, """
+        select labels.window_index, labels.cutoff_role, labels.feature_date, labels.label_end_date,
+               labels.horizon_label_days, labels.horizon_label_end_date,
+               labels.label_net_spend_in_window, labels.horizon_label_net_spend,
+               test.feature_date as test_start, context.as_of_date
+        from intermediate.int_purchasing_power_labels as labels
+        cross join intermediate.int_scoring_context as context
+        cross join (select feature_date from intermediate.int_feature_cutoffs where cutoff_role = 'test') as test
+    """)
+    assert len(labels) > 100
+    older = labels[labels["cutoff_role"] != "test"]
+    assert (older["horizon_label_end_date"] <= older["test_start"]).all()
+    test = labels[labels["cutoff_role"] == "test"]
+    assert (test["horizon_label_end_date"] <= test["as_of_date"]).all()
+    # over the same span as the label window, the horizon label is the label
+    same = labels[labels["horizon_label_end_date"] == labels["label_end_date"]]
+    assert len(same) > 0
+    np.testing.assert_allclose(same["horizon_label_net_spend"], same["label_net_spend_in_window"])

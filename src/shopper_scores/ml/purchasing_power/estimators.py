@@ -232,13 +232,16 @@ class _SpendRegressor(PurchasingPowerModel, ABC):
             return np.zeros(0), X
         if self.btyd_model_ is not None:
             X = self.btyd_model_.transform(X)
-        prediction = np.clip(np.asarray(self.estimator_.predict(prepare_features(X, self.spec_)), dtype=float),
-                             0.0, None)
+        prediction = self._raw_prediction(prepare_features(X, self.spec_))
         if self.grows_by_btyd_:
             prediction = prediction * self.btyd_model_.growth_ratio(X, self.label_window_days, days)
         elif days != self.horizon_days:
             prediction = prediction * (days / self.horizon_days)
         return prediction * self.level_, X
+
+    def _raw_prediction(self, design: pd.DataFrame) -> np.ndarray:
+        """The fitted estimator's forecast of what it learnt, floored at 0."""
+        return np.clip(np.asarray(self.estimator_.predict(design), dtype=float), 0.0, None)
 
     @with_fixed_threads
     def predict(self, X: pd.DataFrame, horizon_days: float | None = None) -> np.ndarray:
@@ -508,8 +511,15 @@ class MLPSpendRegressor(_SpendRegressor):
             # windows judge it)
             warnings.simplefilter("ignore", ConvergenceWarning)
             super().fit(X, y, btyd_fit=btyd_fit, sample_weight=sample_weight)
+        # expm1 of an extrapolated log forecast can explode: never above twice the largest
+        # spend it learnt from
+        scale = 1.0 if self.grows_by_btyd_ else self.horizon_days / self.label_window_days  # as fit_target
+        self.prediction_cap_ = 2.0 * scale * float(np.clip(y, 0.0, None).max()) if len(y) else 0.0
         self.fit_note_ = join_notes(self.fit_note_, note)
         return self
+
+    def _raw_prediction(self, design: pd.DataFrame) -> np.ndarray:
+        return np.clip(super()._raw_prediction(design), 0.0, self.prediction_cap_)
 
 
 class BTYDBlendRegressor(PurchasingPowerModel):
