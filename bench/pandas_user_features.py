@@ -111,7 +111,8 @@ COLUMNS = [
     "customer_id", "as_of_date", "context_run_id", "tenure_days", "age_years", "region", "city_tier",
     "orders_placed_lifetime", "orders_lifetime", "orders_30d", "orders_90d", "orders_365d",
     "net_spend_30d", "net_spend_90d", "net_spend_365d", "net_spend_lifetime", "net_spend_prev_90d",
-    "distinct_categories_lifetime", "sessions_30d", "sessions_90d", "sessions_365d", "events_90d",
+    "net_spend_same_period_last_year", "distinct_categories_lifetime", "sessions_30d", "sessions_90d",
+    "sessions_365d", "events_90d",
     *[f"{t}_events_90d" for t in FEATURE_EVENT_TYPES], "reviews_lifetime", "refunds_lifetime",
     "refunded_amount_lifetime", "refunded_amount_90d", "credit_accounts_lifetime",
     "credit_principal_lifetime", "instalments_due", "instalments_paid_late", "instalments_30dpd",
@@ -139,6 +140,7 @@ class PeerParams:
     order_amount_cap: float
     order_amount_max_plausible: float
     earliest_plausible_date: pd.Timestamp
+    horizon_days: int = 90
 
     @classmethod
     def from_project(cls, *, as_of_date, extracted_at, context_run_id: str | None = None,
@@ -151,6 +153,7 @@ class PeerParams:
             order_amount_cap=float(dbt_vars["order_amount_cap"]),
             order_amount_max_plausible=float(dbt_vars["order_amount_max_plausible"]),
             earliest_plausible_date=pd.Timestamp(dbt_vars["earliest_plausible_date"]),
+            horizon_days=int(dbt_vars["horizon_days"]),
         )
 
 
@@ -562,7 +565,7 @@ def _population(shop: CleanShop, as_of: pd.Timestamp) -> pd.DataFrame:
     }, index=people.index)
 
 
-def _order_features(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def _order_features(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> pd.DataFrame:
     orders = orders.sort_values(["customer_id", "ordered_at"], kind="stable")
     # The gap to the previous order is known when the order is placed: over all clean orders.
     gap = orders["ordered_at"].dt.normalize().groupby(orders["customer_id"]).diff().dt.days
@@ -583,13 +586,15 @@ def _order_features(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         **{f"live_{d}": live & (days <= d).to_numpy() for d in (30, 90, 365)},
         **{f"net_{d}": np.where(days <= d, net_nano, 0) for d in (30, 90, 365)},
         "net": net_nano, "net_prev_90": np.where((days > 90) & (days <= 180), net_nano, 0),
+        "net_last_year": np.where((days > 365 - horizon_days) & (days <= 365), net_nano, 0),
         "discount": _nano(o["discount_amount"]), "amount": _nano(o["order_amount"]),
         "live_days": days.where(live), "days": days,
         "gap": gap, "gap_squared": gap * gap,
     })
     g = frame.groupby("customer_id")
     sums = g[["placed", "live", "cancelled", "returned", "delivered", "instalment", "live_30", "live_90",
-              "live_365", "net_30", "net_90", "net_365", "net", "net_prev_90", "discount", "amount",
+              "live_365", "net_30", "net_90", "net_365", "net", "net_prev_90", "net_last_year", "discount",
+              "amount",
               "gap", "gap_squared"]].sum()
     n_gaps = g["gap"].count()
     out = pd.DataFrame({
@@ -598,6 +603,7 @@ def _order_features(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         "net_spend_30d": sums["net_30"] / NANO, "net_spend_90d": sums["net_90"] / NANO,
         "net_spend_365d": sums["net_365"] / NANO, "net_spend_lifetime": sums["net"] / NANO,
         "net_spend_prev_90d": sums["net_prev_90"] / NANO,
+        "net_spend_same_period_last_year": sums["net_last_year"] / NANO,
         "recency_days": g["live_days"].min().astype("Int64"), "days_since_first_order": g["days"].max().astype("Int64"),
         "mean_days_between_orders": (sums["gap"] / n_gaps).where(n_gaps > 0),
     })
@@ -719,7 +725,7 @@ def user_features(shop: CleanShop, params: PeerParams) -> pd.DataFrame:
     """One row per customer of the scoring population, every column of the user_features mart."""
     as_of = params.as_of_date
     features = _population(shop, as_of)
-    orders = _order_features(shop.orders, as_of)
+    orders = _order_features(shop.orders, as_of, params.horizon_days)
     events = _event_features(shop.events, as_of)
     repayments = _repayment_features(shop, as_of)
     for part in (orders, _category_features(shop, as_of), events, _review_features(shop.reviews, as_of),
@@ -731,6 +737,10 @@ def user_features(shop: CleanShop, params: PeerParams) -> pd.DataFrame:
     net = orders["net_spend_lifetime"].reindex(features.index)
     features["average_order_value"] = (net / lifetime).where(lifetime > 0)
     features["spend_trend_90d"] = features["net_spend_90d"] - features["net_spend_prev_90d"]
+    # null unless the shop's history (its first clean order) reaches a year before the date
+    covered = as_of - pd.Timedelta(days=365) >= shop.orders["ordered_at"].min().normalize()
+    same_period = features["net_spend_same_period_last_year"].astype("float64")
+    features["net_spend_same_period_last_year"] = same_period.fillna(0.0) if covered else np.nan
     views = events["view_events_90d"].reindex(features.index)
     carts = events["add_to_cart_events_90d"].reindex(features.index)
     features["view_to_cart_rate_90d"] = (carts / views).where(views > 0)

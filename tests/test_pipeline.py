@@ -149,3 +149,15 @@ def test_credit_scorecard_beats_base_rate_on_the_holdout_and_trails_the_oracle(b
         realised.reindex(accounts["credit_account_id"]).to_numpy(), accounts["is_default"].to_numpy()
     )
     assert oracle_metrics["auc"] > champion["auc"] - 0.05
+
+
+def test_same_period_last_year_is_null_exactly_when_the_history_is_short(built_warehouse):
+    rows = query(built_warehouse, """
+        select features.feature_date, features.net_spend_same_period_last_year, context.first_order_date
+        from intermediate.int_user_features_point_in_time as features
+        cross join intermediate.int_scoring_context as context
+    """)
+    covered = pd.to_datetime(rows["feature_date"]) - pd.Timedelta(days=365) >= pd.to_datetime(rows["first_order_date"])
+    assert covered.any()  # the demo reaches a year back from its later cut-offs
+    assert rows.loc[covered, "net_spend_same_period_last_year"].notna().all()
+    assert rows.loc[~covered, "net_spend_same_period_last_year"].isna().all()

@@ -4,6 +4,10 @@
 -- absent); rates, averages and recencies are null when undefined.
 with
 
+context as (
+    select * from {{ ref('int_scoring_context') }}
+),
+
 feature_dates as (
     select * from {{ ref('int_customer_feature_dates') }}
 ),
@@ -60,6 +64,12 @@ final as (
         coalesce(order_features.net_spend_365d, 0) as net_spend_365d,
         coalesce(order_features.net_spend_lifetime, 0) as net_spend_lifetime,
         coalesce(order_features.net_spend_prev_90d, 0) as net_spend_prev_90d,
+        -- Seasonality: null when the shop's history does not reach a year before the cut-off
+        -- (the models then lean on the other features)
+        case
+            when {{ dbt.dateadd('day', -365, 'feature_dates.feature_date') }} >= context.first_order_date
+                then coalesce(order_features.net_spend_same_period_last_year, 0)
+        end as net_spend_same_period_last_year,
         -- Categories
         coalesce(category_features.distinct_categories_lifetime, 0) as distinct_categories_lifetime,
         -- Browsing: sessions and events (0 without events)
@@ -113,6 +123,7 @@ final as (
         cast(repayment_features.instalments_paid_late as double)
         / nullif(repayment_features.instalments_due, 0) as late_instalment_share
     from feature_dates
+    cross join context
     left join customers on feature_dates.customer_id = customers.customer_id
     left join order_features
         on

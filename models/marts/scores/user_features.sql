@@ -28,6 +28,7 @@ final as (
         cast(features.net_spend_365d as double) as net_spend_365d,
         cast(features.net_spend_lifetime as double) as net_spend_lifetime,
         cast(features.net_spend_prev_90d as double) as net_spend_prev_90d,
+        cast(features.net_spend_same_period_last_year as double) as net_spend_same_period_last_year,
         cast(features.distinct_categories_lifetime as bigint) as distinct_categories_lifetime,
         cast(features.sessions_30d as bigint) as sessions_30d,
         cast(features.sessions_90d as bigint) as sessions_90d,

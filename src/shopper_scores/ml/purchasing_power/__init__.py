@@ -11,38 +11,65 @@ H-scaled value ``spend x H / L``). Features are as of ``feature_date`` (the wind
 
 Honest protocol (K = ``n_train_windows``; :func:`plan_stages`)
 -------------------------------------------------------------
-=============  ==========================  ============  =====================================
-stage          fit on windows              evaluated     purpose
-=============  ==========================  ============  =====================================
-validation     the K just older than the   'validation'  choose the champion (selection_metric)
+=============  ==========================  =============  ====================================
+stage          fit on windows              evaluated      purpose
+=============  ==========================  =============  ====================================
+validation     the K just older than the   'validation'   choose the champion, with ...
                validation window
-test           the K just older than the   'test'        report quality; played no part in the
-               test window                               fitting or the choice
-final          1 .. K (the most recent)    --            refit every candidate; the champion scores
-=============  ==========================  ============  =====================================
+extrapolation  the windows older than the  the second-    ... a window whose horizon label
+               second-oldest (up to K)     oldest window  runs longest towards H
+test           the K just older than the   'test'         report quality; played no part in
+               test window                                the fitting or the choice
+final          1 .. K (the most recent)    --             refit every candidate; the champion
+                                                          scores
+=============  ==========================  =============  ====================================
 
-No stage ever sees its evaluation window or a later one. A young shop may lack windows: a stage
-then trains on the windows it has, or is reported with empty metrics and a ``note``; without a
-validation window the champion defaults to the GBM.
+Every evaluated stage scores a window's *horizon label* (SQL: its net spend over up to H days,
+never reaching into the test window), and every candidate forecasts that span itself
+(``predict(X, horizon_days=span)``): the choice sees how forecasts grow from L towards H, not
+only the label window. No stage ever sees its evaluation window or a later one. A young shop may
+lack windows: a stage then trains on the windows it has, or is reported with empty metrics and
+a ``note``; without a choice window the champion is the naive rate.
+
+Choosing the champion (``selection_metric``, default ``'must_win'``: the mean relative gain over
+RMSE, Spearman, normalised Gini and top-10 % capture): the better of the *simple answers* (naive
+rate, BTYD expected spend) is the default; a learnt candidate replaces it only when its mean gain
+over both choice windows is positive and on neither window its RMSE is significantly worse (a
+one-sided Diebold-Mariano test). When no choice window spans half of H, growth to H is untested
+and only the simple answers may win (the note says so). Learnt candidates' levels (Σ predicted
+= Σ actual) and the stack's weights are learnt on the choice windows, cross-fitted between them
+for the choice itself.
 
 Candidates (:mod:`.estimators`)
 -------------------------------
+* ``purchasing_power_naive``: lifetime net spend per day observed (the shop's history before the
+  cut-off, at most a year, at least the tenure) times the span.
+* ``purchasing_power_btyd``: BG/NBD expected orders x Gamma-Gamma expected order value
+  (:mod:`shopper_scores.ml.btyd`, own maximum-likelihood fits, no labels).
+* ``purchasing_power_btyd_boosted``: the BTYD expected spend times a gradient-boosted correction
+  (Poisson loss with the BTYD expectation as offset).
 * ``purchasing_power_gbm``: ``HistGradientBoostingRegressor`` with Poisson loss, categoricals
   ordinal-encoded and handled natively, fixed seed, no early stopping (labels clipped at 0).
+* ``purchasing_power_two_part``: P(any purchase in the window), a gradient-boosted classifier,
+  times the spend given a purchase, a gamma-loss gradient-boosted regressor.
 * ``purchasing_power_linear``: signed ``log1p`` of numerics, median imputation with missing
   indicators, standardisation, one-hot categoricals, Ridge; predictions clipped at 0.
-* ``purchasing_power_gbm_btyd_blend``: the same fitted GBM, its prediction averaged half and half
-  with the BG/NBD x Gamma-Gamma expected spend (weight fixed a priori; the GBM alone when BTYD
-  could not be fitted).
+* ``purchasing_power_mlp``: the same design matrix, scikit-learn's ``MLPRegressor`` on ``log1p``
+  of the spend.
+* ``purchasing_power_gbm_btyd_blend``: the fitted GBM averaged half and half with the BTYD
+  expected spend (weight fixed a priori).
+* ``purchasing_power_stack``: non-negative least-squares weights on the GBM, BTYD and naive
+  forecasts, learnt out of time on the choice windows (the weights also set the level).
 
-The fitted candidates also see buy-till-you-die expectations (:mod:`shopper_scores.ml.btyd`:
-BG/NBD x Gamma-Gamma fitted on the same training rows' features, no labels) as extra numeric
-columns, and with L < H they learn the spend over L and grow it to H by the BG/NBD ratio of
-expected orders. Hyper-parameters: :data:`GBM_PARAMS`, :data:`LINEAR_PARAMS`,
-:data:`BLEND_PARAMS`; run parameters: :class:`PurchasingPowerParams`.
+The learnt candidates see the BTYD expectations as extra numeric columns, and with L < H they
+learn the spend over L and grow it to any span by the BG/NBD ratio of expected orders.
+Hyper-parameters are fixed a priori (:mod:`.params`); run parameters:
+:class:`PurchasingPowerParams`. The mean baseline (``purchasing_power_mean``, mean H-scaled
+training label) appears in the evaluated stages only, never as champion.
 
-Baselines (metrics only, never champions): ``purchasing_power_naive`` (lifetime net spend per day
-of tenure times the horizon) and ``purchasing_power_mean`` (mean H-scaled training label).
+The champion's final refit also carries its 80 % prediction interval (:mod:`.intervals`, learnt on
+its choice-window forecasts; coverage on the test window is ``interval_coverage``) and its driver
+explainer (:mod:`.explain`); :func:`score` returns both beside the BTYD decomposition.
 
 Feature columns are selected generically (see :mod:`shopper_scores.ml.features`); the protected
 attribute ``gender`` is never used as a feature -- it is kept in the data for fairness
