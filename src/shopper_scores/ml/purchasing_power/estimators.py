@@ -109,7 +109,7 @@ MEAN = "purchasing_power_mean"
 SIMPLE_CANDIDATES = (NAIVE, BTYD)
 # Learnt candidates, in order of preference on ties; the stack combines STACK_BASES.
 MODEL_CANDIDATES = (BOOSTED, GBM, TWO_PART, LINEAR, MLP, BLEND, STACK)
-STACK_BASES = (GBM, BTYD, NAIVE)
+STACK_BASES = (GBM, TWO_PART, BTYD, NAIVE)
 # Order matters: the first simple candidate is the default champion.
 CANDIDATES = (*SIMPLE_CANDIDATES, *MODEL_CANDIDATES)
 BASELINES = (MEAN,)
