@@ -53,6 +53,7 @@ from .estimators import (
     MLP,
     MLPSpendRegressor,
     NaiveRateRegressor,
+    PurchasingPowerModel,
     TWO_PART,
     TwoPartSpendRegressor,
     StackedSpendRegressor,
@@ -285,7 +286,7 @@ def _fit_models(train: pd.DataFrame, spec: FeatureSpec, params: PurchasingPowerP
 def _predict(model, frame: pd.DataFrame, days: float, horizon_days: float) -> np.ndarray:
     """A model's forecast over ``days``, put at the horizon's scale (x H / days); the mean
     baseline (a scikit-learn regressor of the H-scaled label) is already there."""
-    if isinstance(model, (StackedSpendRegressor, NaiveRateRegressor, BTYDSpendRegressor)) or hasattr(model, "spec_"):
+    if isinstance(model, PurchasingPowerModel):
         return np.asarray(model.predict(frame, days), dtype=float) * (horizon_days / days)
     return np.asarray(model.predict(frame), dtype=float)
 
