@@ -90,10 +90,10 @@ def read_demo(demo_raw: Path, table: str) -> pd.DataFrame:
     return pd.read_parquet(demo_raw / f"{table}.parquet", dtype_backend="numpy_nullable")
 
 
-def build_shop(raw: Path, work_dir: Path) -> Path:
+def build_shop(raw: Path, work_dir: Path, extra_vars: dict | None = None) -> Path:
     """`dbt build` of the raw files in ``raw`` into ``work_dir``'s own warehouse (returned)."""
     warehouse = work_dir / "warehouse.duckdb"
-    run_dbt(["build"], warehouse=warehouse, raw_dir=raw, work_dir=work_dir)
+    run_dbt(["build"], warehouse=warehouse, raw_dir=raw, work_dir=work_dir, extra_vars=extra_vars)
     return warehouse
 
 

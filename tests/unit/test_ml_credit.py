@@ -162,10 +162,11 @@ def test_score_scaling_formula():
 
 def test_reason_codes_are_feature_names_and_follow_points(result, scored, accounts):
     names = set(result.feature_names)
-    for k in (1, 2, 3):
+    for k in (1, 2, 3, 4):
         codes = scored[f"reason_code_{k}"]
         assert codes.dropna().str.removesuffix(credit.MISSING_SUFFIX).isin(names).all()
-    codes = scored[["reason_code_1", "reason_code_2", "reason_code_3"]]
+    codes = scored[["reason_code_1", "reason_code_2", "reason_code_3", "reason_code_4"]]
+    assert codes["reason_code_4"].notna().any()  # four reasons are really given
     # no duplicates within a row, None only after the codes
     for r in codes.itertuples(index=False):
         present = [c for c in r if c is not None]
@@ -182,9 +183,9 @@ def test_reason_codes_are_feature_names_and_follow_points(result, scored, accoun
             shortfall[binning.feature] = pts.max() - pts[bins[i, j]]
         missing = {b.feature: bins[i, j] == len(b.labels_) - 1 for j, b in enumerate(card.binnings_)}
         expected = [f + (credit.MISSING_SUFFIX if missing[f] else "")
-                    for f, s in sorted(shortfall.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
-                    if round(s, 9) > 0][:3]
-        expected += [None] * (3 - len(expected))
+                    for f, s in sorted(shortfall.items(), key=lambda kv: (-kv[1], kv[0]))
+                    if s > 0][:4]
+        expected += [None] * (4 - len(expected))
         assert codes.iloc[i].tolist() == expected
 
 
@@ -213,14 +214,23 @@ def test_scorecard_points_add_up_to_score(result, scored, accounts):
     assert list(table.columns) == ["feature", "bin_label", "woe", "points"]
     assert set(table.feature) == FEATURES
     assert table.groupby("feature").bin_label.apply(lambda s: "(missing)" in set(s)).all()
+    assert table.points.dtype == np.int64
     factor = 20 / math.log(2)
     platt_a, platt_b = card.platt_
-    base_points = 600 + factor * (-platt_a - platt_b * card.intercept_ - math.log(50))
+    exact_base = 600 + factor * (-platt_a - platt_b * card.intercept_ - math.log(50))
+    assert abs(card.base_points_ - exact_base) <= 0.5
     bins = card.bin_indices(accounts)
-    total = base_points + sum(
+    total = card.base_points_ + sum(
         table[table.feature == b.feature].points.to_numpy()[bins[:, j]] for j, b in enumerate(card.binnings_)
     )
-    assert np.abs(total - scored.credit_score.to_numpy()).max() <= 0.5 + 1e-6
+    # the published score is exactly the sum of the integer points; its PD is the scale's entry
+    np.testing.assert_array_equal(total, scored.credit_score.to_numpy())
+    scale = card.score_scale().set_index("credit_score").probability_of_default
+    np.testing.assert_array_equal(scale.loc[total].to_numpy(), scored.probability_of_default.to_numpy())
+    # the scale is the stored score scale: PD falls as the score rises, odds double every 20 points
+    odds_good = (1 - scale) / scale
+    assert (np.diff(scale.to_numpy()) < 0).all()
+    np.testing.assert_allclose(odds_good.shift(-20).dropna().to_numpy() / odds_good.iloc[:-20].to_numpy(), 2.0)
 
 
 def test_bins_respect_min_share(result, accounts):

@@ -2,6 +2,8 @@
 fit / calibrate return the estimator, fitted attributes end in '_', predict_proba is n x 2, and
 scoring goes through the estimator's own public methods."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -60,17 +62,34 @@ def test_estimator_conventions(name, spec, parts):
     assert model.version == "v1"
 
 
+def _calibrated_exactly(model, X, a: float, b: float):
+    """The model's P(default) equals Platt(a, b) of its logit: exactly for the GBM; for the
+    scorecard, through its integer score, which rounds base and points (each within half a point
+    of the exact score)."""
+    p = model.predict_proba(X)[:, 1]
+    exact = sigmoid(a + b * model.decision_function(X))
+    if not isinstance(model, credit.CreditScorecard):
+        np.testing.assert_array_equal(p, exact)
+        return
+    bins = model.bin_indices(X)
+    np.testing.assert_array_equal(p, model.pd_from_score(model.score_from_bins(bins)))
+    n_used = int((model.coef_ != 0).sum())
+    tolerance = (n_used + 1) * 0.5 / model.scaling.factor  # in log-odds
+    logit = np.log(p / (1 - p))
+    assert np.abs(logit - np.log(exact / (1 - exact))).max() <= tolerance + 1e-9
+    assert np.abs(logit - np.log(exact / (1 - exact))).max() > 0  # the rounding is really applied
+
+
 @pytest.mark.parametrize("name", [credit.SCORECARD, credit.GBM])
 def test_calibration_is_its_own_step(name, spec, parts):
     train, valid, test = parts["train"], parts["validation"], parts["test"]
     model = credit.make_model(name, spec, PARAMS).fit(train, train["is_default"])
-    uncalibrated = model.predict_proba(test)[:, 1]
     assert model.platt_ == (0.0, 1.0)
-    np.testing.assert_array_equal(uncalibrated, sigmoid(model.decision_function(test)))
+    _calibrated_exactly(model, test, 0.0, 1.0)
     model.calibrate(valid, valid["is_default"])
     a, b = model.platt_
     assert (a, b) != (0.0, 1.0)
-    np.testing.assert_array_equal(model.predict_proba(test)[:, 1], sigmoid(a + b * model.decision_function(test)))
+    _calibrated_exactly(model, test, a, b)
     # calibrating on a single class keeps the identity, and says so
     one_class = valid.assign(is_default=0)
     model.calibrate(one_class, one_class["is_default"])
@@ -95,7 +114,13 @@ def test_single_class_fits_fall_back_to_the_smoothed_base_rate(spec, parts):
         model = credit.make_model(name, spec, PARAMS).fit(train, train["is_default"])
         assert note in model.note_
         p = model.predict_proba(parts["test"])[:, 1]
-        assert np.unique(p).size == 1 and p[0] == pytest.approx(0.5 / (len(train) + 1))
+        smoothed = 0.5 / (len(train) + 1)
+        assert np.unique(p).size == 1
+        if name == credit.SCORECARD:  # the base rate on the integer score: within half a point
+            half_point = 0.5 / model.scaling.factor
+            assert abs(math.log(p[0] / (1 - p[0])) - math.log(smoothed / (1 - smoothed))) <= half_point + 1e-9
+        else:
+            assert p[0] == pytest.approx(smoothed)
 
 
 def test_fit_model_returns_a_fitted_calibrated_estimator(parts):

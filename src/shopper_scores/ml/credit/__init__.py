@@ -7,11 +7,13 @@ Modules (split by concern, as optbinning separates binning from scorecard)
 * :mod:`.scaling` -- :class:`ScoreScaling` and :func:`pd_to_score`.
 * :mod:`.binning` -- :class:`FeatureBinning`: bins, weights of evidence, information value.
 * :mod:`.calibration` -- Platt calibration, the step after ``fit``.
-* :mod:`.scorecard` -- :class:`CreditScorecard`, the champion (points, reason codes).
+* :mod:`.scorecard` -- :class:`CreditScorecard`, the champion (integer points, score-to-PD scale,
+  reason codes).
 * :mod:`.challenger` -- :class:`CreditGBM` (challenger) and :class:`BaseRateClassifier` (baseline).
 * :mod:`.protocol` -- the out-of-time stage plan as a pure function (:func:`plan_stages`).
 * :mod:`.training` -- :func:`fit_model` and :func:`fit_and_evaluate` (the training log).
-* :mod:`.scoring` -- :func:`score`, :func:`scorecard_points`, :func:`empty_scores`.
+* :mod:`.scoring` -- :func:`score`, :func:`scorecard_tables` (the scorecard as data),
+  :func:`scorecard_points`, :func:`empty_scores`.
 
 Models
 ------
@@ -45,8 +47,18 @@ from .challenger import BaseRateClassifier, CreditGBM
 from .params import CreditParams, GBMParams, PlattParams, ScorecardParams
 from .protocol import BASE_RATE, GBM, MODELS, SCORECARD, SPLITS, STAGES, StagePlan, compose_note, plan_stages
 from .scaling import PD_CLIP, ScoreScaling, pd_to_score
-from .scorecard import MISSING_SUFFIX, CreditScorecard
-from .scoring import SCORE_COLUMNS, empty_scores, load_scorecard, score, scorecard_points
+from .scorecard import MAX_REASONS, MISSING_SUFFIX, CreditScorecard
+from .scoring import (
+    SCORE_COLUMNS,
+    ScorecardTables,
+    champion_scorecard_table,
+    empty_scorecard_tables,
+    empty_scores,
+    load_scorecard,
+    score,
+    scorecard_points,
+    scorecard_tables,
+)
 from .training import (
     METRIC_COLUMNS,
     RESULT_COLUMNS,
@@ -61,7 +73,7 @@ from .training import (
 __all__ = [
     # names and columns
     "SCORECARD", "GBM", "BASE_RATE", "MODELS", "SPLITS", "STAGES",
-    "METRIC_COLUMNS", "RESULT_COLUMNS", "SCORE_COLUMNS", "PD_CLIP", "OTHER_CATEGORY", "MISSING_SUFFIX",
+    "METRIC_COLUMNS", "RESULT_COLUMNS", "SCORE_COLUMNS", "PD_CLIP", "OTHER_CATEGORY", "MISSING_SUFFIX", "MAX_REASONS",
     # parameters
     "CreditParams", "ScoreScaling", "ScorecardParams", "GBMParams", "PlattParams", "ParameterError",
     # estimators
@@ -70,5 +82,7 @@ __all__ = [
     "StagePlan", "plan_stages", "compose_note", "TrainingResult", "make_model", "version_params",
     "fit_model", "fit_and_evaluate", "no_model_result",
     # scoring
-    "pd_to_score", "load_scorecard", "score", "scorecard_points", "empty_scores",
+    "pd_to_score", "load_scorecard", "score", "scorecard_points", "scorecard_tables", "ScorecardTables",
+    "champion_scorecard_table",
+    "empty_scores", "empty_scorecard_tables",
 ]
