@@ -26,7 +26,7 @@ def test_score_tables_cover_every_known_customer_once(built_warehouse):
         """,
     )["n"].iloc[0]
     assert known > 0
-    for table in ["user_features", "purchasing_power_scores", "credit_scores"]:
+    for table in ["user_features", "purchasing_power_scores", "credit_scores", "credit_offers"]:
         counts = query(
             built_warehouse,
             f"select count(*) as n, count(distinct customer_id) as n_customers from main.{table}",
@@ -58,7 +58,7 @@ def test_scores_are_in_range_and_banded(built_warehouse):
 
 
 def test_credit_model_uses_no_excluded_or_protected_feature(built_warehouse):
-    excluded = {"age_years", "region", "city_tier", "gender"}  # var credit_excluded_features + gender
+    excluded = {"age_years", "region", "city_tier", "gender"}  # var decision_excluded_features + gender
     reasons = query(
         built_warehouse,
         """
@@ -72,9 +72,10 @@ def test_credit_model_uses_no_excluded_or_protected_feature(built_warehouse):
     blob = query(built_warehouse, "select model_blob from ml.ml_credit_training where stage = 'final' and is_champion")
     points = credit.scorecard_points(blob["model_blob"].iloc[0])
     assert not set(points["feature"]) & excluded
-    # The purchasing-power model may use profile attributes, but never gender.
+    # The purchasing-power model obeys the same policy (its spend sizes credit offers; every
+    # stored model: tests/test_decision_policy.py).
     blob = query(built_warehouse, "select model_blob from ml.ml_purchasing_power_training where stage = 'final' and is_champion")
-    assert "gender" not in purchasing_power.load_model(blob["model_blob"].iloc[0]).spec.names
+    assert not set(purchasing_power.load_model(blob["model_blob"].iloc[0]).spec.names) & excluded
 
 
 def test_reasons_never_call_a_missing_value_high(built_warehouse):

@@ -47,6 +47,7 @@ def fake_warehouse(directory: Path, run_id: str = "run-1", *, stale_mart: str | 
         for mart, extra in [
             ("purchasing_power_scores", "10.0 as predicted_spend, 'pp-v1' as model_version"),
             ("credit_scores", "0.1 as probability_of_default, 'cr-v1' as model_version"),
+            ("credit_offers", "'refer' as decision, 0.0 as suggested_limit"),
             ("user_features", "47 as age_years, 'north' as region, '2' as city_tier, 3 as orders_lifetime"),
             ("unscored_customers", "'signed_up_on_or_after_as_of_date' as reason"),
         ]:

@@ -12,7 +12,8 @@ def model(dbt, session):
     context = dbt.ref("int_scoring_context").df()
     # dbt registers only config.get calls written plainly like these (see README "Stack").
     random_seed = dbt.config.get("random_seed")
-    excluded_features = dbt.config.get("credit_excluded_features")
+    # The project's one exclusion policy (var decision_excluded_features), shared with purchasing power.
+    excluded_features = dbt.config.get("decision_excluded_features")
     base_score = dbt.config.get("credit_base_score")
     base_odds = dbt.config.get("credit_base_odds")
     points_to_double_odds = dbt.config.get("credit_points_to_double_odds")

@@ -55,7 +55,7 @@ MIN_KEY_LENGTH = 16
 # Quality marts that do not read the scoring context: their build_run_id must be the context's.
 BUILD_STAMPED_TABLES = ("raw_row_accounting", "quarantined_rows")
 # Customer-level marts: must match the scoring context; customer_id is pseudonymised.
-CUSTOMER_MARTS = ("purchasing_power_scores", "credit_scores", "user_features", "unscored_customers")
+CUSTOMER_MARTS = ("purchasing_power_scores", "credit_scores", "credit_offers", "user_features", "unscored_customers")
 OK_STATUSES = {"success", "pass", "warn", "no-op"}
 
 AGE_BAND = """
@@ -77,6 +77,8 @@ PUBLISHED = {
                                "from source.main.purchasing_power_scores as s",
     "credit_scores": "select {customer} as customer_id, s.* exclude (customer_id) "
                      "from source.main.credit_scores as s",
+    "credit_offers": "select {customer} as customer_id, s.* exclude (customer_id) "
+                     "from source.main.credit_offers as s",
     "user_features": f"select {{customer}} as customer_id, s.* exclude (customer_id, age_years), "
                      f"{AGE_BAND} as age_band from source.main.user_features as s",
     "unscored_customers": "select {customer} as customer_id, s.* exclude (customer_id) "

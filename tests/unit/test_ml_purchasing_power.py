@@ -169,6 +169,28 @@ def test_protected_and_meta_columns_are_not_features(result):
     }
 
 
+def test_excluded_features_are_not_used_by_any_model():
+    # As dbt passes var decision_excluded_features: text; names are matched case-insensitively.
+    data = make_training(60)
+    params = dataclasses.replace(PARAMS, excluded_features="region, AGE_BAND")
+    result = pp.fit_and_evaluate(data, params)
+    assert set(result.feature_names) == {"net_spend_lifetime", "tenure_days", "recency_days", "orders_lifetime"}
+    blobs = result.to_frame().query("stage == 'final'")["model_blob"].dropna()
+    assert len(blobs) == len(pp.CANDIDATES)
+    for blob in blobs:
+        model = pp.load_model(blob)
+        assert not set(model.spec.names) & {"region", "age_band", "gender"}
+        explainer = getattr(model, "explainer_", None)
+        if explainer is not None:
+            assert not set(explainer.features_) & {"region", "age_band", "gender"}
+
+
+def test_an_exclusion_of_a_column_the_simple_answers_read_is_refused():
+    params = dataclasses.replace(PARAMS, excluded_features="age_years,recency_days")
+    with pytest.raises(ValueError, match="recency_days.*BTYD and naive"):
+        pp.fit_and_evaluate(make_training(20), params)
+
+
 # --------------------------------------------------------------------------- determinism + protocol
 
 

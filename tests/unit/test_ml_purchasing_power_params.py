@@ -34,6 +34,24 @@ def test_from_dbt_reads_the_context_and_coerces_dbt_text():
         CONTEXT.assign(as_of_date=pd.Timestamp("2024-06-30")), random_seed=42) == params
 
 
+def test_excluded_features_come_from_the_dbt_var_as_text_or_names():
+    # The package's default excludes nothing (the protected attributes are excluded regardless).
+    assert pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42).excluded_features == ()
+    # As dbt renders var decision_excluded_features: comma-separated text, blanks and repeats dropped.
+    params = pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42,
+                                               excluded_features="age_years,region, city_tier,,region")
+    assert params.excluded_features == ("age_years", "city_tier", "region")
+    assert pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42, excluded_features="").excluded_features == ()
+    assert pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42, excluded_features=None).excluded_features == ()
+    as_names = pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42, excluded_features=["region", "age_years"])
+    assert as_names.excluded_features == ("age_years", "region")
+    with pytest.raises(ParameterError, match="'excluded_features' must be names"):
+        pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42, excluded_features=["age_years", 3])
+    # The policy changes the features, which the version hashes; the parameters hashed stay as before.
+    assert "excluded_features" not in params.version_params()
+    assert params.version_params() == pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42).version_params()
+
+
 def test_params_are_frozen():
     params = pp.PurchasingPowerParams.from_dbt(CONTEXT, random_seed=42)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -20,7 +20,7 @@ female code merges), so any "marital part" of it would still identify sex exactl
 Age (``age_in_years`` / ``age_years``), German ``foreign_worker`` and Taiwan ``marriage`` /
 ``education`` are kept so that the benchmark uses the same attributes as the published reference
 numbers; the product excludes age from its credit model by default (dbt var
-``credit_excluded_features``), and :data:`PRODUCT_EXCLUDED` names the columns that correspond to
+``decision_excluded_features``), and :data:`PRODUCT_EXCLUDED` names the columns that correspond to
 that default, for a "product exclusions" run.
 
 Files are read in place from ``$SHOPPER_SCORES_SHARED_DATA`` (default ``<repo>/../shared/data``),
@@ -51,7 +51,7 @@ __all__ = [
 
 GERMAN_CREDIT_FILE = Path("german_credit") / "germancredit.parquet"
 TAIWAN_CREDIT_FILE = Path("uci_taiwan_credit_default") / "default_of_credit_card_clients.parquet"
-# Columns matching the product's default credit_excluded_features (age; region/city tier have no
+# Columns matching the product's default decision_excluded_features (age; region/city tier have no
 # counterpart in these datasets).
 PRODUCT_EXCLUDED = {"german_credit": ("age_in_years",), "taiwan_credit": ("age_years",)}
 TAIWAN_MONTHS = 6  # month 1 = September 2005 (latest) ... month 6 = April 2005

@@ -2,7 +2,7 @@
 
 :class:`CreditParams` is built once per run -- by the dbt model with :meth:`CreditParams.from_dbt`
 from the scoring context and its plain ``dbt.config.get`` statements, or directly (benchmarks,
-tests). Values that are dbt vars (``random_seed``, ``credit_excluded_features``, the score scale)
+tests). Values that are dbt vars (``random_seed``, ``decision_excluded_features``, the score scale)
 have no default here: they are declared once, in ``dbt_project.yml``. The hyper-parameters of the
 models (:class:`ScorecardParams`, :class:`GBMParams`, :class:`PlattParams`) are the package's own
 and keep their defaults here.
@@ -80,7 +80,8 @@ class CreditParams(Checked):
     * ``scaling`` -- the score scale, stored in the fitted scorecard.
     * ``as_of_date`` -- the scoring date (labels the training log; ``None`` outside dbt).
     * ``excluded_features`` -- features the model must not use: names, or comma-separated text
-      as the dbt var ``credit_excluded_features`` renders (``"age_years,region"``).
+      as the dbt var ``decision_excluded_features`` renders (``"age_years,region"``), the
+      project's one exclusion policy (the purchasing-power model obeys it too).
     * ``n_bins`` (>= 1) -- at most this many bins per feature (plus ``(other)`` / ``(missing)``).
     * ``min_bin_share`` in [0, 1) -- every (pre-)bin holds at least this share of the rows.
     * ``scorecard``, ``gbm``, ``calibration`` -- the models' hyper-parameters.
@@ -103,7 +104,7 @@ class CreditParams(Checked):
 
         ``context``: the one-row frame of ``int_scoring_context`` (``as_of_date`` is read from
         it); the keywords are the values of the model's ``dbt.config.get`` statements
-        (``random_seed``, ``credit_excluded_features``, ``credit_base_score``,
+        (``random_seed``, ``decision_excluded_features``, ``credit_base_score``,
         ``credit_base_odds``, ``credit_points_to_double_odds``), as text or numbers.
         """
         if "as_of_date" not in getattr(context, "columns", ()):

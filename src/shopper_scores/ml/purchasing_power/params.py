@@ -1,8 +1,10 @@
 """Typed, frozen parameters of the purchasing-power models.
 
 :class:`PurchasingPowerParams` holds what a run depends on: the scoring context (as_of_date,
-horizon H, label window L, window count K, all from ``int_scoring_context``) and the random seed
-(the dbt var). It has no defaults for any of them: they live in ``dbt_project.yml`` and reach the
+horizon H, label window L, window count K, all from ``int_scoring_context``), the random seed
+(the dbt var) and the features no model may use (the dbt var ``decision_excluded_features``, the
+project's one exclusion policy; none by default here, so that the package alone changes nothing).
+The context and the seed have no defaults: they live in ``dbt_project.yml`` and reach the
 package through :meth:`PurchasingPowerParams.from_dbt`. The hyper-parameters of the candidates are
 fixed a priori and declared once here (:data:`GBM_PARAMS`, :data:`LINEAR_PARAMS`,
 :data:`BLEND_PARAMS`). Every field is checked, and coerced from dbt's text, in ``__post_init__``.
@@ -16,7 +18,17 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..params import Checked, HistGBMParams, ParameterError, as_choice, as_date, as_float, as_int, checked
+from ..params import (
+    Checked,
+    HistGBMParams,
+    ParameterError,
+    as_choice,
+    as_date,
+    as_float,
+    as_int,
+    as_name_list,
+    checked,
+)
 
 __all__ = [
     "SELECTION_METRICS",
@@ -64,7 +76,12 @@ class PurchasingPowerParams(Checked):
     windows stacked into each fit; ``random_seed``; ``history_start`` the shop's first clean order
     (the naive rate's observation period starts there; None: each customer's tenure);
     ``selection_metric`` what the champion is chosen
-    on (a package choice, not a dbt var: ``'must_win'`` unless told, see :data:`MUST_WIN_METRICS`).
+    on (a package choice, not a dbt var: ``'must_win'`` unless told, see :data:`MUST_WIN_METRICS`);
+    ``excluded_features`` the features no model of the run may use: names, or comma-separated
+    text as the dbt var ``decision_excluded_features`` renders (``"age_years,region"``), on top of
+    the protected attributes that no model ever uses. Its default, none, is the package's; a dbt
+    run passes the project's policy (the predicted spend sizes credit offers, so it obeys the
+    same policy as the credit model).
     Values may be given as dbt renders them (text); they are coerced and checked here.
     """
 
@@ -75,23 +92,27 @@ class PurchasingPowerParams(Checked):
     random_seed: int = checked(as_int, minimum=0)
     history_start: dt.date | None = checked(as_date, None)
     selection_metric: str = checked(as_choice, MUST_WIN, choices=SELECTION_METRICS)
+    excluded_features: tuple[str, ...] = checked(as_name_list, ())
 
     @classmethod
-    def from_dbt(cls, context, *, random_seed, selection_metric: str = MUST_WIN) -> "PurchasingPowerParams":
+    def from_dbt(cls, context, *, random_seed, excluded_features=(),
+                 selection_metric: str = MUST_WIN) -> "PurchasingPowerParams":
         """Parameters of a dbt run: ``context`` is ``int_scoring_context`` (its one-row frame, a
-        row of it, or a mapping); ``random_seed`` the value of the model's plain
-        ``dbt.config.get("random_seed")`` statement."""
+        row of it, or a mapping); ``random_seed`` and ``excluded_features`` the values of the
+        model's plain ``dbt.config.get("random_seed")`` and
+        ``dbt.config.get("decision_excluded_features")`` statements."""
         row = _one_row(context)
         missing = [col for col in _CONTEXT_COLUMNS if col not in row]
         if missing:
             raise ParameterError(f"the scoring context lacks column(s) {', '.join(missing)}")
         optional = {field: row[col] for col, field in _OPTIONAL_CONTEXT_COLUMNS.items() if col in row}
         return cls(**{col: row[col] for col in _CONTEXT_COLUMNS}, **optional, random_seed=random_seed,
-                   selection_metric=selection_metric)
+                   excluded_features=excluded_features, selection_metric=selection_metric)
 
     def version_params(self) -> dict:
         """The parameters every model version of the run hashes (as_of_date is not one of them:
-        the training window's dates are)."""
+        the training window's dates are; nor is excluded_features: the version hashes the
+        feature list it leaves, so the same model keeps the same version)."""
         return {
             "horizon_days": self.horizon_days,
             "label_window_days": self.label_window_days,

@@ -60,7 +60,7 @@ from .estimators import (
     mean_baseline,
     stack_weights,
 )
-from .explain import DriverExplainer
+from .explain import DEMOGRAPHIC_FEATURES, DriverExplainer
 from .intervals import SpendIntervalCalibrator, interval_coverage
 from .params import (
     BLEND_PARAMS,
@@ -499,6 +499,17 @@ def _stack_matrix(window: _ChoiceWindow, bases) -> np.ndarray:
     return np.column_stack([window.raw[name] for name in bases])
 
 
+def _check_exclusions(params: PurchasingPowerParams) -> None:
+    """The simple answers read fixed columns (BTYD its order history, the naive rate spend and
+    tenure) whatever the feature list: an exclusion policy naming one cannot be honoured."""
+    needed = set(btyd.REQUIRED_COLUMNS) | set(NaiveRateRegressor.required_columns)
+    clash = sorted(needed & {name.lower() for name in params.excluded_features})
+    if clash:
+        raise ValueError(f"purchasing power: excluded_features names {', '.join(clash)}, which the BTYD and naive "
+                         "candidates always read (order history, spend, tenure); the exclusion policy "
+                         "(var decision_excluded_features) is meant for protected or sensitive attributes")
+
+
 @with_fixed_threads
 def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
                      cutoffs: pd.DataFrame | None = None) -> TrainingResult:
@@ -515,8 +526,10 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
     if not isinstance(params, PurchasingPowerParams):
         raise TypeError(f"params must be a PurchasingPowerParams (see PurchasingPowerParams.from_dbt), "
                         f"got {type(params).__name__}")
+    _check_exclusions(params)
     data = _labelled_rows(training, params)
-    spec = select_features(data)
+    # The exclusion policy (var decision_excluded_features) on top of the protected attributes.
+    spec = select_features(data, excluded=params.excluded_features)
     if not spec.names:
         raise ValueError("purchasing power: the training frame has no feature columns")
     cutoff_roles = None if cutoffs is None else dict(zip(cutoffs["window_index"].astype(int), cutoffs["cutoff_role"]))
@@ -659,7 +672,11 @@ def fit_and_evaluate(training: pd.DataFrame, params: PurchasingPowerParams,
             # What the scores carry beside the forecast: the interval and the drivers.
             model.interval_ = intervals.get(name)
             try:
-                model.explainer_ = DriverExplainer(random_seed=params.random_seed).fit(
+                # Never name a demographic or an excluded feature (the model reads none of the latter).
+                model.explainer_ = DriverExplainer(
+                    random_seed=params.random_seed,
+                    excluded=DEMOGRAPHIC_FEATURES | {name.lower() for name in params.excluded_features},
+                ).fit(
                     model, train, sample_weight=_fit_weights(train))
             except ValueError as error:
                 model.explainer_ = None
