@@ -23,7 +23,7 @@ UNSEEN_REGION = "atlantis"
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory, demo_raw):
-    """The demo shop with the credit model allowed to read city tier and region (the product
+    """The demo shop with the models allowed to read city tier and region (the product
     excludes them by default), and customers without credit accounts given an unseen tier, an
     unseen region or no tier at all."""
     work_dir, raw = new_shop(tmp_path_factory, "scorecard_sql")
@@ -37,7 +37,7 @@ def shop(tmp_path_factory, demo_raw):
     customers.loc[no_credit[1::7], "city_tier"] = pd.NA
     customers.loc[no_credit[2::7], "region"] = UNSEEN_REGION
     customers.to_parquet(raw / "customers.parquet", index=False)
-    warehouse = build_shop(raw, work_dir, {"credit_excluded_features": "age_years"})
+    warehouse = build_shop(raw, work_dir, {"decision_excluded_features": "age_years"})
     return work_dir, warehouse
 
 
