@@ -36,6 +36,7 @@ TABLES = {
 # Run metadata, allowed to differ between two builds of the same data (and only these).
 EXCEPTED_COLUMNS = {
     "context_run_id": "the id of the dbt invocation that built the scoring context",
+    "scored_at": "when the dbt invocation that built the scoring context started",
     "build_run_id": "the id of the dbt invocation that built a quality table",
     "model_blob": "a pickle: what must repeat is what it does (versions, metrics, scores), not its bytes",
 }

@@ -51,10 +51,15 @@ def test_scores_are_in_range_and_banded(built_warehouse):
     assert ordered["credit_score"].is_monotonic_decreasing
     assert set(credit["score_status"]) <= {"scored", "thin_history", "no_history"}
     assert (credit["score_status"] == "scored").mean() > 0.3
-    # Reasons are features of the scorecard, with a text.
+    # Reasons are features of the scorecard, with a code and a text.
     with_reason = credit[credit["reason_1_feature"].notna()]
     assert len(with_reason) > 0.5 * len(credit)
     assert with_reason["reason_1_text"].notna().all()
+    assert with_reason["reason_1_code"].str.fullmatch(r"R\d{2}").all()
+    # The score range is the scorecard's, and every score lies in it.
+    assert (credit["credit_score_min"] <= credit["credit_score"]).all()
+    assert (credit["credit_score"] <= credit["credit_score_max"]).all()
+    assert credit["scored_at"].notna().all() and credit["scored_at"].nunique() == 1
 
 
 def test_credit_model_uses_no_excluded_or_protected_feature(built_warehouse):
@@ -65,6 +70,7 @@ def test_credit_model_uses_no_excluded_or_protected_feature(built_warehouse):
         select reason_1_feature as feature from main.credit_scores
         union select reason_2_feature from main.credit_scores
         union select reason_3_feature from main.credit_scores
+        union select reason_4_feature from main.credit_scores
         """,
     )["feature"].dropna()
     assert len(reasons) > 0
@@ -78,22 +84,75 @@ def test_credit_model_uses_no_excluded_or_protected_feature(built_warehouse):
     assert not set(purchasing_power.load_model(blob["model_blob"].iloc[0]).spec.names) & excluded
 
 
+def _reasons(built_warehouse) -> pd.DataFrame:
+    """One row per (customer, reason): its code, feature and text, the seed's templates and the
+    customer's value of the feature read from user_features (as text, independently of the
+    scorer's reason_value)."""
+    features = query(built_warehouse, "select * from main.user_features").set_index("customer_id")
+    seed = query(built_warehouse, "select * from reference.credit_reason_codes").set_index("feature_name")
+    scores = query(built_warehouse, "select * from main.credit_scores")
+    rows = []
+    for k in range(1, credit.MAX_REASONS + 1):
+        given = scores[scores[f"reason_{k}_feature"].notna()]
+        for customer, code, feature, text in zip(given["customer_id"], given[f"reason_{k}_code"],
+                                                 given[f"reason_{k}_feature"], given[f"reason_{k}_text"]):
+            rows.append({"customer_id": customer, "rank": k, "code": code, "feature": feature, "text": text,
+                         "value": features.at[customer, feature], **seed.loc[feature].to_dict()})
+    return pd.DataFrame(rows)
+
+
+def _shown_value_matches(shown: str, value, value_format: str) -> bool:
+    """Whether ``shown`` (the text a reason put for {value}) is the customer's ``value``."""
+    if value_format == "text":
+        return shown == str(value)
+    if value_format == "share":
+        if shown == "< 1 %":
+            return 0 < value < 0.005
+        if shown == "> 99 %":
+            return 0.995 <= value < 1
+        assert shown.endswith(" %"), shown
+        return abs(float(shown[:-2]) - 100 * value) <= 0.5 + 1e-9
+    decimals = {"count": 0, "days": 0, "money": 2, "ratio": 2, "rating": 1}[value_format]
+    assert shown.lstrip("-").replace(".", "", 1).isdigit() and shown.count(".") == (decimals > 0), shown
+    # the scorer quotes 6 significant digits: a larger amount may differ in its last places
+    return abs(float(shown) - float(value)) <= max(0.5 * 10 ** -decimals, 1e-5 * abs(float(value))) + 1e-9
+
+
+def test_reasons_are_specific_and_quote_the_customers_value(built_warehouse):
+    reasons = _reasons(built_warehouse)
+    assert len(reasons) > 0 and (reasons["rank"] == 4).any()  # four reasons are really given
+    assert reasons["text"].notna().all() and reasons["code"].notna().all()
+    assert not reasons["text"].str.contains("higher-risk range|[{}]", case=False).any()
+    missing = reasons["value"].isna()
+    # A missing value gets the seed's missing-value text, and only a missing value does.
+    assert (reasons.loc[missing, "text"] == reasons.loc[missing, "missing_reason_text"]).all()
+    assert missing.any() and (~missing).any()
+    checked = set()
+    for row in reasons[~missing].itertuples(index=False):
+        prefix, suffix = row.reason_text.split("{value}")
+        assert row.text.startswith(prefix) and row.text.endswith(suffix), (row.text, row.reason_text)
+        shown = row.text[len(prefix):len(row.text) - len(suffix)]
+        assert _shown_value_matches(shown, row.value, row.value_format), (row.customer_id, row.feature, row.value, row.text)
+        checked.add(row.value_format)
+    assert {"share", "money", "days"} <= checked  # the demo's reasons use several formats
+
+
+def test_reasons_are_features_of_the_scorecard(built_warehouse):
+    reasons = _reasons(built_warehouse)
+    scorecard = set(query(built_warehouse, "select distinct feature_name from main.credit_scorecard")["feature_name"])
+    assert set(reasons["feature"]) <= scorecard
+    assert len(set(reasons["feature"])) > 3
+
+
 def test_reasons_never_call_a_missing_value_high(built_warehouse):
     # A customer without instalments due has no late-payment share: a reason on it must say that
-    # there is no history, not that the share is high.
-    wrong = query(
-        built_warehouse,
-        """
-        select count(*) as n
-        from main.credit_scores as c
-        inner join main.user_features as f using (customer_id, as_of_date)
-        cross join (select reason_text from reference.credit_reason_codes
-                    where feature_name = 'late_instalment_share') as r
-        where f.instalments_due = 0
-            and r.reason_text in (c.reason_1_text, c.reason_2_text, c.reason_3_text)
-        """,
-    )["n"].iloc[0]
-    assert wrong == 0
+    # there is no history, not quote a share.
+    reasons = _reasons(built_warehouse)
+    features = query(built_warehouse, "select customer_id, instalments_due from main.user_features")
+    late = reasons[reasons["feature"] == "late_instalment_share"].merge(features, on="customer_id")
+    no_history = late[late["instalments_due"] == 0]
+    assert len(no_history) > 0
+    assert (no_history["text"] == "No instalment repayment history yet").all()
 
 
 def test_model_versions_are_content_hashes(built_warehouse):

@@ -64,8 +64,9 @@ TABLES = {
 # unscored_customers is built (and tested) on Spark too, but the demo has no customer first seen
 # after the cut, so there is nothing to compare.
 
-# Run metadata: the id of the dbt invocation that built the scoring context differs by build.
-RUN_ID_COLUMNS = ("context_run_id", "build_run_id")
+# Run metadata: the id of the dbt invocation that built the scoring context, and when it started,
+# differ by build.
+RUN_ID_COLUMNS = ("context_run_id", "build_run_id", "scored_at")
 
 
 @pytest.fixture(scope="module")

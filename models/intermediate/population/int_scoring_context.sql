@@ -103,6 +103,9 @@ final as (
         -- the dbt invocation that built this context: every mart copies it, so marts left at
         -- different cut-offs by an interrupted build are detectable (and never published)
         '{{ invocation_id }}' as context_run_id,
+        -- when that invocation started (UTC): the time the scores read from this context were
+        -- computed (as_of_date is the date of the data they rest on)
+        cast('{{ build_started_at() }}' as {{ api.Column.translate_type('timestamp') }}) as scored_at,
         -- scoring date, how it was chosen, and history
         windows.as_of_date,
         windows.cut_basis,

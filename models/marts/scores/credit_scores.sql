@@ -1,9 +1,14 @@
 -- Credit risk of every customer at as_of_date: the calibrated probability that a credit account
 -- opened today by the customer defaults (var credit_default_dpd+ days past due within
--- var credit_performance_months), its score and grade, the top 3 reasons and how much history the
--- score rests on. A reason code 'feature:missing' means the customer has no value for that factor
--- yet (e.g. no instalment history): its text says so rather than calling the value high or low.
+-- var credit_performance_months), its score and grade, the range of scores the scorecard can give,
+-- when the score was computed, up to four reasons and how much history the score rests on.
+-- Reasons (adverse-action style, at most four: more are "not likely to be helpful", Reg B) are
+-- the scorecard features whose points fall furthest below their best bin, each stated as the
+-- customer's fact with its value (seed credit_reason_codes, macro credit_reason_text). A reason
+-- code 'feature:missing' means the customer has no value for that factor yet (e.g. no instalment
+-- history): its text says so rather than quoting a value.
 {%- set min_orders = var('credit_min_orders_for_full_history') | int %}
+{%- set reason_ranks = [1, 2, 3, 4] %}
 
 with
 
@@ -27,11 +32,26 @@ reasons as (
     select * from {{ ref('credit_reason_codes') }}
 ),
 
+scale as (
+    select * from {{ ref('credit_score_scale') }}
+),
+
+-- the lowest and highest score the scorecard of each model_version can give
+score_range as (
+    select
+        model_version,
+        min(credit_score) as credit_score_min,
+        max(credit_score) as credit_score_max
+    from scale
+    group by model_version
+),
+
 with_status as (
     select
         predictions.*,
         context.as_of_date,
         context.context_run_id,
+        context.scored_at,
         case
             when features.orders_placed_lifetime = 0 and features.credit_accounts_lifetime = 0
                 then 'no_history'
@@ -47,6 +67,7 @@ final as (
     select
         cast(with_status.customer_id as varchar) as customer_id,
         with_status.as_of_date,
+        cast(with_status.scored_at as {{ api.Column.translate_type('timestamp') }}) as scored_at,
         cast(with_status.context_run_id as varchar) as context_run_id,
         cast(with_status.probability_of_default as double) as probability_of_default,
         cast(with_status.credit_score as integer) as credit_score,
@@ -61,14 +82,15 @@ final as (
                 else 'Order, browsing and repayment history.'
             end as varchar
         ) as score_basis,
-        {%- for k in [1, 2, 3] %}
+        cast(score_range.credit_score_min as integer) as credit_score_min,
+        cast(score_range.credit_score_max as integer) as credit_score_max,
+        {%- for k in reason_ranks %}
+        cast(reason_{{ k }}.reason_code as varchar) as reason_{{ k }}_code,
         cast({{ dbt.split_part('with_status.reason_code_' ~ k, "':'", 1) }} as varchar)
             as reason_{{ k }}_feature,
         cast(
-            case
-                when with_status.reason_code_{{ k }} like '%:missing' then reason_{{ k }}.missing_reason_text
-                else reason_{{ k }}.reason_text
-            end as varchar
+            {{ credit_reason_text('with_status.reason_code_' ~ k, 'with_status.reason_value_' ~ k, 'reason_' ~ k) }}
+            as varchar
         ) as reason_{{ k }}_text,
         {%- endfor %}
         cast(with_status.model_name as varchar) as model_name,
@@ -78,10 +100,11 @@ final as (
         on
             with_status.credit_score >= grades.min_score
             and with_status.credit_score < grades.max_score_exclusive
-    {%- for k in [1, 2, 3] %}
+    {%- for k in reason_ranks %}
     left join reasons as reason_{{ k }}
         on {{ dbt.split_part('with_status.reason_code_' ~ k, "':'", 1) }} = reason_{{ k }}.feature_name
     {%- endfor %}
+    left join score_range on with_status.model_version = score_range.model_version
 )
 
 select * from final

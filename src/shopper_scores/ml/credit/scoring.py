@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..features import MISSING_CATEGORY, decode_blob, prepare_features
 from ..threads import with_fixed_threads
-from .binning import FeatureBinning, format_number
+from .binning import FeatureBinning
 from .scorecard import MAX_REASONS, CreditScorecard
 
 __all__ = [
@@ -35,12 +35,15 @@ def load_scorecard(model_blob: str) -> CreditScorecard:
 
 
 def _value_text(value) -> str | None:
-    """A feature value as the reason texts quote it: numbers in up to 6 significant digits,
-    categories as they are, missing as None."""
+    """A feature value as text for the reason texts (which format it): whole numbers without a
+    decimal point, others to 15 significant digits (cents of large amounts survive), categories
+    as they are, missing as None."""
     if isinstance(value, str):
         return None if value == MISSING_CATEGORY else value
     value = float(value)
-    return None if np.isnan(value) else format_number(value)
+    if np.isnan(value):
+        return None
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else format(value, ".15g")
 
 
 @with_fixed_threads
