@@ -90,10 +90,37 @@ def test_taiwan_behavioural_features_hand_checked(taiwan):
     assert r.payment_ratio_1 == pytest.approx(0 / 3102)
     assert r.payment_ratio_5m == pytest.approx(689 / (3102 + 689))
     assert r.months_unpaid_bill_5m == 1  # month 1 paid nothing against August's 3,102
+    # issue 10's amounts and segment crosses: utilisation 3913 / 20000 = 0.196, limit < 30k
+    assert r.bill_growth_1 == pytest.approx(3913 / 3102)
+    assert r.credit_headroom_1 == 20000 - 3913 and r.unpaid_bill_1 == 3102 - 0
+    assert r.state_x_utilisation == "late_2m_plus|util_0.05_0.3"
+    assert r.worst_status_x_utilisation == "late_2m|util_0.05_0.3"
+    assert r.limit_x_utilisation == "limit_lt_30k|util_0.05_0.3"
     # Row 2 (ID 2): status -1, 2, 0, 0, 0, 2 -> current state paid in full, no current late streak.
     r = taiwan.iloc[1]
     assert r.repayment_state_1 == "paid_in_full" and r.months_late_streak == 0
     assert r.months_late_6m == 2 and r.months_revolving_6m == 3
+    assert r.state_x_utilisation.startswith("paid_in_full|")
+    assert r.worst_status_x_utilisation.startswith("late_2m|")  # the worst of six months counts
+
+
+def test_taiwan_crossed_bands_are_fixed_and_left_closed():
+    # utilisation exactly on an edge (0.9) falls in the band above it; so does a limit of 30,000;
+    # status 5 (five months late) pools into late_2m_plus currently and late_3m_plus as the worst
+    limits = [30000.0, 1000.0, 400000.0]
+    frame = pd.DataFrame({
+        "credit_limit": limits,
+        **{f"repayment_status_{k}": [5.0, -2.0, 0.0] for k in range(1, 7)},
+        "bill_amount_1": [27000.0, 0.0, 500.0], **{f"bill_amount_{k}": [0.0] * 3 for k in range(2, 7)},
+        **{f"payment_amount_{k}": [0.0] * 3 for k in range(1, 7)},
+    })
+    out = cd.taiwan_behavioural_features(frame)
+    assert out.state_x_utilisation.tolist() == [
+        "late_2m_plus|util_ge_0.9", "no_consumption|util_lt_0.05", "revolving|util_lt_0.05"]
+    assert out.worst_status_x_utilisation.iloc[0] == "late_3m_plus|util_ge_0.9"
+    assert out.limit_x_utilisation.tolist() == [
+        "limit_30k_80k|util_ge_0.9", "limit_lt_30k|util_lt_0.05", "limit_ge_300k|util_lt_0.05"]
+    assert np.isnan(out.bill_growth_1).all()  # no previous bill
 
 
 def test_taiwan_ratio_without_a_bill_is_missing():

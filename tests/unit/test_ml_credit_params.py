@@ -21,10 +21,12 @@ def context(**overrides):
 
 
 def test_hyper_parameter_defaults_are_the_former_module_constants():
-    # SCORECARD_PARAMS / GBM_PARAMS of the former ml/credit.py, value for value
+    # SCORECARD_PARAMS / GBM_PARAMS of the former ml/credit.py, value for value, except the
+    # scorecard's selection defaults that issue 10 changed (formerly IV >= 0.02, at most 20
+    # features, dropping sign-contradicting features; categories below the minimum share pooled)
     assert dataclasses.asdict(credit.ScorecardParams()) == {
-        "logit_C": 1.0, "woe_smoothing": 10.0, "max_iter": 1000, "min_information_value": 0.02,
-        "max_features": 20, "max_prebins": 20}
+        "logit_C": 1.0, "woe_smoothing": 10.0, "max_iter": 1000, "min_information_value": 0.0,
+        "max_features": 100, "max_prebins": 20, "sign_policy": "bound", "min_category_rows": 100}
     assert dataclasses.asdict(credit.GBMParams()) == {
         "learning_rate": 0.05, "max_iter": 100, "max_leaf_nodes": 8, "min_samples_leaf": 50,
         "l2_regularization": 1.0, "max_bins": 255, "early_stopping": False}
@@ -81,6 +83,8 @@ def test_invalid_credit_params_raise_clear_errors(change, message):
     (lambda: credit.ScoreScaling(float("nan"), 50, 20), "'base_score' must be finite"),
     (lambda: credit.ScorecardParams(woe_smoothing=0), "'woe_smoothing' must be > 0"),
     (lambda: credit.ScorecardParams(max_features=0), "'max_features' must be >= 1"),
+    (lambda: credit.ScorecardParams(sign_policy="flip"), "'sign_policy' must be one of"),
+    (lambda: credit.ScorecardParams(min_category_rows=0), "'min_category_rows' must be >= 1"),
     (lambda: credit.GBMParams(max_bins=256), "'max_bins' must be <= 255"),
     (lambda: credit.GBMParams(early_stopping="no"), "'early_stopping' must be True or False"),
     (lambda: credit.PlattParams(C=0), "'C' must be > 0"),

@@ -134,6 +134,27 @@ def _repayment_state(status: np.ndarray) -> np.ndarray:
     return np.array([names[c] for c in codes], dtype=object)
 
 
+# Fixed band edges of the crossed (segment) features: round numbers chosen once, not fitted to any
+# rows, so the features stay row-wise transforms. Utilisation = bill / limit; limit in NT$.
+_UTILISATION_BANDS = ((0.05, "util_lt_0.05"), (0.3, "util_0.05_0.3"), (0.6, "util_0.3_0.6"), (0.9, "util_0.6_0.9"))
+_UTILISATION_TOP = "util_ge_0.9"
+_LIMIT_BANDS = ((30_000, "limit_lt_30k"), (80_000, "limit_30k_80k"), (150_000, "limit_80k_150k"),
+                (300_000, "limit_150k_300k"))
+_LIMIT_TOP = "limit_ge_300k"
+
+
+def _band(values: np.ndarray, bands, top: str) -> np.ndarray:
+    """Band label of every value (``bands``: (upper edge, label) ascending; NaN -> 'missing')."""
+    edges = np.array([edge for edge, _ in bands])
+    labels = np.array([*(label for _, label in bands), top], dtype=object)
+    out = labels[np.searchsorted(edges, np.nan_to_num(values, nan=0.0), side="right")]
+    return np.where(np.isnan(values), "missing", out).astype(object)
+
+
+def _cross(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return np.array([f"{a}|{b}" for a, b in zip(left, right)], dtype=object)
+
+
 def taiwan_behavioural_features(frame: pd.DataFrame) -> pd.DataFrame:
     """Behavioural features from the six-month repayment history (analogue of the product's
     instalment features).
@@ -164,10 +185,22 @@ def taiwan_behavioural_features(frame: pd.DataFrame) -> pd.DataFrame:
     payment_ratio_5m                 sum payment_amount_1..5 / sum bill_amount_2..6    paid share of instalments due
     months_unpaid_bill_5m            months k=1..5 with a bill_{k+1} > 0, payment 0   instalments missed
     payment_to_limit_6m              mean payment_amount_k / credit_limit             repayment capacity
+    bill_growth_1                    bill_amount_1 / bill_amount_2 (NaN: no bill)     balance growth over the last month
+    credit_headroom_1                credit_limit - bill_amount_1                     credit still available
+    unpaid_bill_1                    bill_amount_2 - payment_amount_1                 part of the last instalment unpaid
+    state_x_utilisation              repayment state of month 1 (late 2+ months       segment: current repayment state x
+                                     pooled) x utilisation_1 band (text)              outstanding balance
+    worst_status_x_utilisation       worst_status_6m as a state x utilisation_1       segment: worst delay x balance
+                                     band (text)
+    limit_x_utilisation              credit_limit band x utilisation_1 band (text)    segment: limit x balance
     ===============================  ==============================================  ====================================
 
     The payment of month k settles the statement of month k+1 (the previous month), hence the
-    pairing ``payment_amount_k / bill_amount_{k+1}``.
+    pairing ``payment_amount_k / bill_amount_{k+1}``. The three crossed features are the
+    scorecard's way of holding segment-specific effects (e.g. high utilisation weighs more for an
+    account already late) while staying additive: each combination is a category of one feature,
+    binned and given points like any other. Their bands are fixed round numbers
+    (utilisation 0.05 / 0.3 / 0.6 / 0.9; limit NT$ 30k / 80k / 150k / 300k), not fitted.
     """
     status = _months(frame, "repayment_status")
     bill = _months(frame, "bill_amount")
@@ -177,6 +210,9 @@ def taiwan_behavioural_features(frame: pd.DataFrame) -> pd.DataFrame:
     util = _ratio(bill, limit[:, None])
     streak = np.cumprod(late, axis=1).sum(axis=1)  # run of late months starting at the latest
     due = bill[:, 1:]  # statements the payments of months 1..5 settle
+    util_band = _band(util[:, 0], _UTILISATION_BANDS, _UTILISATION_TOP)
+    current = _repayment_state(np.minimum(status[:, 0], 2)).astype(str)  # late 2+ months pooled
+    current = np.char.replace(current, "late_2m", "late_2m_plus").astype(object)
     return pd.DataFrame({
         "repayment_state_1": _repayment_state(status[:, 0]),
         "repayment_state_2": _repayment_state(status[:, 1]),
@@ -197,6 +233,12 @@ def taiwan_behavioural_features(frame: pd.DataFrame) -> pd.DataFrame:
         "payment_ratio_5m": _ratio(paid[:, :5].sum(axis=1), np.clip(due, 0, None).sum(axis=1)),
         "months_unpaid_bill_5m": ((due > 0) & (paid[:, :5] == 0)).sum(axis=1).astype(float),
         "payment_to_limit_6m": _ratio(paid.mean(axis=1), limit),
+        "bill_growth_1": _ratio(bill[:, 0], bill[:, 1]),
+        "credit_headroom_1": limit - bill[:, 0],
+        "unpaid_bill_1": bill[:, 1] - paid[:, 0],
+        "state_x_utilisation": _cross(current, util_band),
+        "worst_status_x_utilisation": _cross(_repayment_state(status.max(axis=1)), util_band),
+        "limit_x_utilisation": _cross(_band(limit, _LIMIT_BANDS, _LIMIT_TOP), util_band),
     }, index=frame.index)
 
 

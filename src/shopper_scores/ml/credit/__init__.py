@@ -6,6 +6,7 @@ Modules (split by concern, as optbinning separates binning from scorecard)
   models' hyper-parameters :class:`ScorecardParams`, :class:`GBMParams`, :class:`PlattParams`.
 * :mod:`.scaling` -- :class:`ScoreScaling` and :func:`pd_to_score`.
 * :mod:`.binning` -- :class:`FeatureBinning`: bins, weights of evidence, information value.
+* :mod:`.selection` -- the scorecard's logistic regression under the sign rule.
 * :mod:`.calibration` -- Platt calibration, the step after ``fit``.
 * :mod:`.scorecard` -- :class:`CreditScorecard`, the champion (integer points, score-to-PD scale,
   reason codes).
@@ -19,11 +20,13 @@ Models
 ------
 * ``credit_scorecard_logit`` -- the explainable champion, always.  Per-feature binning fitted on
   the training rows: up to 20 quantile pre-bins for numerics (missing values in their own bin),
-  categories ordered by bad rate (rare ones pooled into ``(other)``), every pre-bin holding at
-  least ``min_bin_share`` of the rows; pre-bins merged into at most ``n_bins`` groups whose bad
-  rate is monotone or has a single peak / valley, keeping the most information value.  Then
-  smoothed weight of evidence (WOE) per bin, an L2 logistic regression on the WOE columns, then
-  Platt calibration (a logistic regression on the model's logit).
+  categories ordered by bad rate (small ones merged with their neighbours, only the rarest pooled
+  into ``(other)``), every pre-bin holding at least ``min_bin_share`` of the rows; pre-bins merged
+  into at most ``n_bins`` groups whose bad rate is monotone or has a single peak / valley, keeping
+  the most information value.  Then smoothed weight of evidence (WOE) per bin, an L2 logistic
+  regression on the WOE columns with every coefficient bounded to the side that makes each bin's
+  points follow its risk (:mod:`.selection`), then Platt calibration (a logistic regression on the
+  model's logit).
 * ``credit_gbm`` -- challenger, ``HistGradientBoostingClassifier`` with the same Platt
   calibration.  Compared in the metrics table, never champion.
 * ``credit_base_rate`` -- the training default rate for every account.

@@ -48,6 +48,31 @@ def _merge_small_numeric_bins(edges: np.ndarray, x: np.ndarray, min_count: float
     return np.asarray(edges, dtype=float)
 
 
+def _merge_small_ordered(counts: np.ndarray, min_count: float) -> np.ndarray:
+    """Group index of every unit of an ordered sequence (e.g. categories by bad rate) after
+    merging until every group holds at least ``min_count`` rows: the smallest group (leftmost
+    on ties) joins its smaller neighbour (left on ties) -- deterministic. One group at least."""
+    groups = [[i] for i in range(len(counts))]
+    sizes = [float(c) for c in counts]
+    while len(groups) > 1:
+        smallest = int(np.argmin(sizes))
+        if sizes[smallest] >= min_count:
+            break
+        if smallest == 0:
+            other = 1
+        elif smallest == len(groups) - 1:
+            other = smallest - 1
+        else:
+            other = smallest - 1 if sizes[smallest - 1] <= sizes[smallest + 1] else smallest + 1
+        lo, hi = sorted((smallest, other))
+        groups[lo:hi + 1] = [groups[lo] + groups[hi]]
+        sizes[lo:hi + 1] = [sizes[lo] + sizes[hi]]
+    index = np.zeros(len(counts), dtype=np.int64)
+    for g, members in enumerate(groups):
+        index[members] = g
+    return index
+
+
 def _iv_terms(rows: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """Information value of each bin, with half-row pseudo-counts (no infinite terms)."""
     good = rows - bad
@@ -119,7 +144,13 @@ class FeatureBinning(BaseEstimator):
     Numeric (``kind="numeric"``): right-closed intervals ``(-inf, e1], (e1, e2], ..., (ek, inf)``
     (fitted ``edges_``) followed by a ``(missing)`` bin. Categorical: the kept categories
     (``categories_``, sorted), each in the bin ``groups_[i]`` (a group's label lists its
-    categories), ``(other)`` for rare and unseen ones, then ``(missing)``.
+    categories), ``(other)`` for rare and unseen ones, then ``(missing)``. A category is kept
+    when it holds at least ``min(min_bin_share * rows, min_category_rows)`` rows: on large data a
+    category of 1 % of the rows has a well-measured bad rate and is worth keeping even though it
+    is below the minimum share, on small data the minimum share decides as before. Kept categories
+    are ordered by bad rate smoothed with ``woe_smoothing`` pseudo-rows from the prior (ties by
+    name), neighbours merged until every pre-bin holds ``min_bin_share`` of the rows, then the
+    supervised merging.
 
     Fitted per bin: ``n_rows_``, ``n_bad_`` and ``woe_`` = ln(good share / bad share), smoothed
     with ``woe_smoothing`` pseudo-rows drawn from the prior (sparse bins shrink towards 0, empty
@@ -127,13 +158,14 @@ class FeatureBinning(BaseEstimator):
     """
 
     def __init__(self, feature: str, kind: str = "numeric", max_n_bins: int = 6, min_bin_share: float = 0.05,
-                 max_prebins: int = 20, woe_smoothing: float = 10.0):
+                 max_prebins: int = 20, woe_smoothing: float = 10.0, min_category_rows: int = 100):
         self.feature = feature
         self.kind = kind
         self.max_n_bins = max_n_bins
         self.min_bin_share = min_bin_share
         self.max_prebins = max_prebins
         self.woe_smoothing = woe_smoothing
+        self.min_category_rows = min_category_rows
 
     # ---- fitting
 
@@ -174,15 +206,23 @@ class FeatureBinning(BaseEstimator):
         present = values != MISSING_CATEGORY
         stats = (pd.DataFrame({"c": values[present].astype(str), "y": y[present]})
                  .groupby("c")["y"].agg(["size", "sum"]))
-        stats = stats[(stats["size"] >= min_count) & (stats["size"] > 0)]
-        kept = sorted(stats.index)
-        if not kept:
+        stats = stats[stats["size"] >= max(min(min_count, self.min_category_rows), 1)]
+        if stats.empty:
             return
-        by_rate = stats.assign(rate=stats["sum"] / stats["size"]).reset_index().sort_values(["rate", "c"], kind="stable")
-        groups = merge_ordered_bins(by_rate["size"].to_numpy(), by_rate["sum"].to_numpy(), max(self.max_n_bins, 1))
+        prior = float(y.mean())
+        smoothing = self.woe_smoothing
+        # Smoothed rate: a category seen a few times sits near the prior, not at an extreme.
+        rate = (stats["sum"] + smoothing * prior) / (stats["size"] + smoothing)
+        by_rate = stats.assign(rate=rate).reset_index().sort_values(["rate", "c"], kind="stable")
+        if by_rate["size"].sum() < min_count:
+            return  # all kept categories together are below the minimum share: (other) pools them
+        prebin = _merge_small_ordered(by_rate["size"].to_numpy(), min_count)
+        rows = np.bincount(prebin, weights=by_rate["size"].to_numpy(dtype=float))
+        bad = np.bincount(prebin, weights=by_rate["sum"].to_numpy(dtype=float))
+        groups = merge_ordered_bins(rows, bad, max(self.max_n_bins, 1))[prebin]
         group_of = dict(zip(by_rate["c"], groups))
-        self.categories_ = kept
-        self.groups_ = [int(group_of[c]) for c in kept]
+        self.categories_ = sorted(stats.index)
+        self.groups_ = [int(group_of[c]) for c in self.categories_]
 
     def _fit_woe(self, bins: np.ndarray, y: np.ndarray) -> None:
         n_rows = np.bincount(bins, minlength=self.n_bins_)

@@ -17,6 +17,7 @@ from ..params import (
     Checked,
     HistGBMParams,
     ParameterError,
+    as_choice,
     as_date,
     as_float,
     as_instance,
@@ -25,6 +26,7 @@ from ..params import (
     checked,
 )
 from .scaling import ScoreScaling
+from .selection import SIGN_POLICIES
 
 __all__ = ["CreditParams", "ScorecardParams", "GBMParams", "PlattParams", "ScoreScaling", "ParameterError"]
 
@@ -38,19 +40,29 @@ _EMPTY_CONTEXT_HINT = (" (no clean order: `dbt build --select +int_scoring_conte
 class ScorecardParams(Checked):
     """Hyper-parameters of the WOE scorecard.
 
-    Scorecard practice: only features with some univariate power (information value >=
-    ``min_information_value``), the strongest first (at most ``max_features``), and none whose
-    coefficient contradicts its WOE (signs must be negative, WOE being ln(good/bad)); unselected
-    features keep their bins with coefficient 0. Numerics start from up to ``max_prebins``
-    quantile pre-bins before the supervised merging (see :mod:`.binning`).
+    Features are ranked by information value (those below ``min_information_value`` left out,
+    at most ``max_features`` kept, the strongest first); no coefficient may contradict its WOE
+    (WOE being ln(good/bad), every coefficient must be <= 0, so every bin's points follow its
+    risk). ``sign_policy`` says how (see :mod:`.selection`): ``"bound"`` fits one logistic
+    regression with that bound, a feature that would need the other sign ending at 0;
+    ``"drop"`` drops such features one by one and refits. Unselected features keep their bins
+    with coefficient 0. Numerics start from up to ``max_prebins`` quantile pre-bins before the
+    supervised merging; a category needs ``min(min_bin_share * rows, min_category_rows)`` rows
+    to be kept apart from ``(other)`` (see :mod:`.binning`).
+
+    Defaults since issue 10 (chosen on development folds, docs/benchmarks.md): the bounded fit,
+    every feature eligible (``min_information_value`` 0, ``max_features`` 100) and categories
+    of 100 rows kept; before: drop, 0.02, 20 and the minimum share alone.
     """
 
     logit_C: float = checked(as_float, 1.0, strictly_positive=True)
     woe_smoothing: float = checked(as_float, 10.0, strictly_positive=True)
     max_iter: int = checked(as_int, 1000, minimum=1)
-    min_information_value: float = checked(as_float, 0.02, minimum=0)
-    max_features: int = checked(as_int, 20, minimum=1)
+    min_information_value: float = checked(as_float, 0.0, minimum=0)
+    max_features: int = checked(as_int, 100, minimum=1)
     max_prebins: int = checked(as_int, 20, minimum=1)
+    sign_policy: str = checked(as_choice, "bound", choices=SIGN_POLICIES)
+    min_category_rows: int = checked(as_int, 100, minimum=1)
 
 
 @dataclass(frozen=True)

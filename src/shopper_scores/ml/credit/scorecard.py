@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from ..features import FeatureSpec, prepare_features
@@ -39,18 +38,18 @@ from .binning import FeatureBinning
 from .calibration import CalibratedClassifier, smoothed_logit
 from .params import PlattParams, ScorecardParams
 from .scaling import PD_CLIP, ScoreScaling
-
-
-def round_half_up(x) -> np.ndarray:
-    """Integers (int64) nearest to ``x``, halves rounded up (as the published score always was)."""
-    return np.floor(np.asarray(x, dtype=float) + 0.5).astype(np.int64)
-
+from .selection import fit_signed_logit
 __all__ = ["MISSING_SUFFIX", "MAX_REASONS", "CreditScorecard", "round_half_up"]
 
 MISSING_SUFFIX = ":missing"  # appended to a reason code whose feature value is missing
 MAX_REASONS = 4  # adverse-action practice (US Reg B): more than four reasons is not helpful
 SINGLE_CLASS_NOTE = "training rows hold a single class: scorecard is the smoothed base rate"
 NO_FEATURE_NOTE = "no feature passed the information-value and sign checks: base rate only"
+
+
+def round_half_up(x) -> np.ndarray:
+    """Integers (int64) nearest to ``x``, halves rounded up (as the published score always was)."""
+    return np.floor(np.asarray(x, dtype=float) + 0.5).astype(np.int64)
 
 
 class CreditScorecard(CalibratedClassifier):
@@ -82,7 +81,8 @@ class CreditScorecard(CalibratedClassifier):
             kind = "numeric" if name in spec.numeric else "categorical"
             values = prepared[name].to_numpy()
             binning = FeatureBinning(name, kind, max_n_bins=self.n_bins, min_bin_share=self.min_bin_share,
-                                     max_prebins=params.max_prebins, woe_smoothing=params.woe_smoothing)
+                                     max_prebins=params.max_prebins, woe_smoothing=params.woe_smoothing,
+                                     min_category_rows=params.min_category_rows)
             binning.fit(values, y)
             binnings.append(binning)
             woe_cols.append(binning.woe_[binning.transform(values)])
@@ -96,16 +96,13 @@ class CreditScorecard(CalibratedClassifier):
         values = np.array([b.information_value_ for b in binnings])
         ranked = [j for j in np.argsort(-values, kind="stable") if values[j] >= params.min_information_value]
         selected = ranked[: params.max_features]
-        while selected:
-            lr = LogisticRegression(C=params.logit_C, max_iter=params.max_iter)
-            lr.fit(woe[:, selected], y.astype(int))
-            fitted = lr.coef_[0]
-            if (fitted <= 0).all():
-                self.coef_[selected] = fitted
-                self.intercept_ = float(lr.intercept_[0])
-                break
-            # Drop the feature whose sign contradicts its WOE most, then refit.
-            selected = [j for k, j in enumerate(selected) if k != int(np.argmax(fitted))]
+        if selected:
+            coef, intercept = fit_signed_logit(woe[:, selected], y, params.sign_policy, params.logit_C,
+                                               params.max_iter)
+            if np.isfinite(intercept):
+                self.coef_[selected] = coef
+                self.intercept_ = intercept
+            selected = [j for j, c in zip(selected, coef) if c != 0]
         self.fit_note_ = None if selected else NO_FEATURE_NOTE
         return self
 
