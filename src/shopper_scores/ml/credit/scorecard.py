@@ -39,6 +39,7 @@ from .calibration import CalibratedClassifier, smoothed_logit
 from .params import PlattParams, ScorecardParams
 from .scaling import PD_CLIP, ScoreScaling
 from .selection import fit_signed_logit
+
 __all__ = ["MISSING_SUFFIX", "MAX_REASONS", "CreditScorecard", "round_half_up"]
 
 MISSING_SUFFIX = ":missing"  # appended to a reason code whose feature value is missing
