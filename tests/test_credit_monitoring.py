@@ -134,8 +134,13 @@ def test_fairness_groups_cover_every_customer_once_per_attribute(built_warehouse
     n_customers = query(built_warehouse, "select count(*) as n from main.credit_scores").n.iloc[0]
     assert set(fairness.attribute_name) == {"age_band", "gender", "region"}
     assert (fairness.groupby("attribute_name").customers.sum() == n_customers).all()
-    # approvals add up across the groups of every attribute too
-    assert fairness.groupby("attribute_name").approved_customers.sum().nunique() == 1
+    # approvals and limits are credit_offers' and add up across the groups of every attribute
+    offers = query(built_warehouse, "select count(*) filter (where decision = 'approve') as approved, "
+                                    "sum(suggested_limit) as limits from main.credit_offers")
+    by_attribute = fairness.groupby("attribute_name")
+    assert (by_attribute.approved_customers.sum() == offers.approved.iloc[0]).all()
+    limits = (fairness.customers * fairness.mean_suggested_limit.fillna(0)).groupby(fairness.attribute_name).sum()
+    np.testing.assert_allclose(limits, offers.limits.iloc[0], rtol=1e-9)
     # aggregates only: no customer key, and far fewer rows than customers
     assert not {"customer_id", "gender"} & set(fairness.columns)
     assert len(fairness) < 30

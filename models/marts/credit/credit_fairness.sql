@@ -1,14 +1,12 @@
 -- Do credit decisions treat groups of customers alike? One row per group of each monitored
--- attribute (age band, gender, region; none of them a model feature): customers, approval rate,
--- mean credit score and PD, mean suggested limit, the observed default rate of the group's
--- matured credit accounts, and the disparate-impact ratio of the approval rate against the most
--- favoured group of the attribute, flagged below var credit_fairness_min_impact_ratio (the
--- four-fifths rule). Aggregates only: no customer-level row carries gender.
+-- attribute (age band, gender, region; none of them a model feature): customers, approval and
+-- referral rates and mean suggested limit (credit_offers), mean credit score and PD, the observed
+-- default rate of the group's matured credit accounts, and the disparate-impact ratio of the
+-- approval rate against the most favoured group of the attribute, flagged below var
+-- credit_fairness_min_impact_ratio (the four-fifths rule). Aggregates only: no customer-level
+-- row carries gender.
 {%- set min_ratio = var('credit_fairness_min_impact_ratio') %}
 {%- set min_customers = var('credit_fairness_min_group_customers') | int %}
-{#- STAND-IN (see the offers CTE): until credit_offers is built, approval = credit score at or
-    above credit_offer_approve_min_score (its default 560 here) and no suggested limit. -#}
-{%- set standin_approve_min_score = var('credit_offer_approve_min_score', 560) | int %}
 
 with
 
@@ -36,19 +34,9 @@ context as (
     select * from {{ ref('int_scoring_context') }}
 ),
 
-{# STAND-IN for credit_offers, which is not built yet: one row per customer with its decision
-    (approve / refer / decline) and suggested_limit. To switch, replace this CTE's body with
-        select customer_id, decision, suggested_limit, 'credit_offers' as approval_source
-        from {{ ref('credit_offers') }}
-    and drop standin_approve_min_score above. #}
--- STAND-IN for credit_offers: approve = credit_score >= {{ standin_approve_min_score }}, no suggested limit
+-- the decisions: approve / refer / decline (only approve counts as approved) and the limit
 offers as (
-    select
-        customer_id,
-        case when credit_score >= {{ standin_approve_min_score }} then 'approve' else 'decline' end as decision,
-        cast(null as double) as suggested_limit,
-        'stand-in: credit_score >= {{ standin_approve_min_score }} (credit_offers not built yet)' as approval_source
-    from scores
+    select * from {{ ref('credit_offers') }}
 ),
 
 customer_groups as (
@@ -122,6 +110,7 @@ customer_stats as (
         group_value,
         count(*) as customers,
         sum(case when decision = 'approve' then 1 else 0 end) as approved_customers,
+        sum(case when decision = 'refer' then 1 else 0 end) as referred_customers,
         avg(cast(credit_score as double)) as mean_credit_score,
         avg(probability_of_default) as mean_probability_of_default,
         avg(suggested_limit) as mean_suggested_limit
@@ -158,6 +147,7 @@ group_stats as (
         coalesce(customer_stats.customers, 0) as customers,
         coalesce(customer_stats.approved_customers, 0) as approved_customers,
         cast(customer_stats.approved_customers as double) / nullif(customer_stats.customers, 0) as approval_rate,
+        cast(customer_stats.referred_customers as double) / nullif(customer_stats.customers, 0) as referral_rate,
         customer_stats.mean_credit_score,
         customer_stats.mean_probability_of_default,
         customer_stats.mean_suggested_limit,
@@ -200,10 +190,6 @@ reference as (
     where favour_rank = 1
 ),
 
-approval_source as (
-    select distinct approval_source from offers
-),
-
 model as (
     select distinct model_version from scores
 ),
@@ -217,6 +203,7 @@ final as (
         cast(group_stats.customers as bigint) as customers,
         cast(group_stats.approved_customers as bigint) as approved_customers,
         cast(group_stats.approval_rate as double) as approval_rate,
+        cast(group_stats.referral_rate as double) as referral_rate,
         cast(group_stats.mean_credit_score as double) as mean_credit_score,
         cast(group_stats.mean_probability_of_default as double) as mean_probability_of_default,
         cast(group_stats.mean_suggested_limit as double) as mean_suggested_limit,
@@ -233,12 +220,10 @@ final as (
                     then group_stats.approval_rate / reference.reference_approval_rate < {{ min_ratio }}
             end as boolean
         ) as is_below_four_fifths,
-        cast(group_stats.is_judged as boolean) as is_judged,
-        cast(approval_source.approval_source as {{ dbt.type_string() }}) as approval_source
+        cast(group_stats.is_judged as boolean) as is_judged
     from group_stats
     cross join model
     cross join context
-    cross join approval_source
     left join reference on group_stats.attribute_name = reference.attribute_name
 )
 
