@@ -33,3 +33,10 @@
         / nullif(count({{ expression }}) * (count({{ expression }}) - 1), 0)
     )
 {%- endmacro %}
+
+
+{% macro exact_probability_type() -%}
+    {#- Probabilities (and other values in [0, 1]) to 1e-18, for order-independent sums of PDs:
+        20 digits before the point hold the sum over any plausible number of rows. -#}
+    decimal(38, 18)
+{%- endmacro %}

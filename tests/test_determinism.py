@@ -28,6 +28,9 @@ TABLES = {
     "main.quarantined_rows": None,
     "main.raw_row_accounting": ("source_table",),
     "main.unscored_customers": ("customer_id",),
+    "main.credit_calibration": ("model_version", "score_decile"),
+    "main.credit_grade_summary": ("master_scale_version", "grade"),
+    "main.credit_cutoff_tradeoffs": ("model_version", "cut_off_score"),
     # The training logs the metrics and scores come from.
     "ml.ml_purchasing_power_training": ("model_name", "stage"),
     "ml.ml_credit_training": ("model_name", "stage"),

@@ -38,7 +38,8 @@ def test_model_metrics_keep_history_across_runs(tmp_path, demo_raw):
     # A wide table of the earlier layout is migrated, not dropped: put one in place (the current
     # history pivoted, plus a row of a version no run will produce again) and build once more.
     # (the earlier layout ends at note: metrics added since, such as total_ratio, are not in it)
-    wide = query(warehouse, "select * exclude (total_ratio, interval_coverage) from main.model_metrics_wide")
+    wide = query(warehouse, "select * exclude (total_ratio, interval_coverage, hosmer_lemeshow, hosmer_lemeshow_df, "
+                            "hosmer_lemeshow_p_value) from main.model_metrics_wide")
     old_row = wide[(wide["split"] == "test") & (wide["model_family"] == "purchasing_power")].head(1).copy()
     old_row["model_version"] = "0123456789abcdef"
     old_row["rmse"] = 123.25

@@ -74,7 +74,10 @@ def test_result_frame_schema(frame):
     assert frame[frame.model_name == credit.SCORECARD].is_champion.all()
     final = frame[frame.stage == "final"]
     assert final.model_name.tolist() == [credit.SCORECARD]
-    assert frame.model_blob.notna().sum() == 1 and final.model_blob.notna().all()
+    # Blobs: the final champion (scores customers) and the champion's test stage (scores the test
+    # cohort for the calibration reports); no other row.
+    kept = frame[frame.model_blob.notna()]
+    assert sorted(kept.stage) == ["final", "test"] and kept.model_name.eq(credit.SCORECARD).all()
     assert "calibrator saw this split" in row(frame, credit.SCORECARD, "validation").note
     assert "test played no part" in row(frame, credit.GBM, "test").note
     assert frame.model_version.str.fullmatch(r"[0-9a-f]{16}").all()
@@ -133,6 +136,9 @@ def test_test_split_plays_no_part_until_final(accounts, frame):
     assert t0.model_version.tolist() == t1.model_version.tolist()
     assert (t1.auc.to_numpy()[:2] < 0.5).all()  # flipped labels: the ranking now looks reversed
     assert frame[frame.stage == "final"].model_blob.iloc[0] != other[other.stage == "final"].model_blob.iloc[0]
+    # The test stage's stored scorecard never saw the test labels: it scores every account the same.
+    test_blobs = [f.loc[(f.stage == "test") & f.is_champion, "model_blob"].iloc[0] for f in (frame, other)]
+    pd.testing.assert_frame_equal(credit.score(test_blobs[0], accounts), credit.score(test_blobs[1], accounts))
 
 
 # --------------------------------------------------------------------------- scoring

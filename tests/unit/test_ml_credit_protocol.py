@@ -77,10 +77,26 @@ def test_notes_of_the_full_plan():
     assert plan[credit.GBM, "test"].notes == (pr.TEST_UNSEEN, pr.FIT_NOTE, pr.CALIBRATION_NOTE)
     assert plan[credit.BASE_RATE, "validation"].notes == (pr.FIT_NOTE,)
     assert plan[credit.BASE_RATE, "test"].notes == (pr.FIT_NOTE, "test played no part")
-    assert plan[credit.SCORECARD, "final"].notes == (pr.FIT_NOTE, pr.CALIBRATION_NOTE, pr.FINAL_NOTE)
+    assert plan[credit.SCORECARD, "final"].notes == (pr.FIT_NOTE, pr.CALIBRATION_NOTE, pr.CALIBRATION_CHOICE_REUSED,
+                                                     pr.FINAL_NOTE)
     assert credit.compose_note(card_v, None, None) == (
         "the Platt calibrator saw this split: AUC/KS/Gini unaffected, Brier/log loss optimistic; "
         "champion by design (explainable scorecard); credit_gbm is a challenger")
+
+
+@pytest.mark.parametrize("sizes", ALL_SIZES, ids=lambda s: "-".join(k for k, v in s.items() if v) or "none")
+def test_blobs_and_the_calibration_choice(sizes):
+    plan = rows(sizes)
+    # Blobs: the final champion always; the champion's test row whenever it is fitted and scored.
+    kept = {(r.model, r.stage) for r in plan.values() if r.keeps_model}
+    test_row = plan[credit.SCORECARD, "test"]
+    assert kept == {(credit.SCORECARD, "final")} | ({(credit.SCORECARD, "test")} if test_row.skip is None else set())
+    # The final refit reuses the method chosen by the champion's held-out fit exactly when that fit runs.
+    held_out_fits = [r for r in (plan[credit.SCORECARD, "validation"], test_row) if r.skip is None]
+    final = plan[credit.SCORECARD, "final"]
+    assert final.reuse_calibration_choice == bool(held_out_fits)
+    assert (pr.CALIBRATION_CHOICE_REUSED in final.notes) == bool(held_out_fits)
+    assert not any(r.reuse_calibration_choice for r in plan.values() if r.stage != "final")
 
 
 def test_no_validation_rows_calibrate_on_train():

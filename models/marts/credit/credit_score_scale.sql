@@ -1,6 +1,6 @@
 -- Every integer credit score the champion scorecard can give and its probability of default:
--- the one score-to-PD mapping (Python scoring reads the same one), with the base points and the
--- score scale it was fitted with.
+-- the one score-to-PD mapping (Python scoring reads the same one), with the base points, the
+-- score scale it was fitted with and the calibration method that maps the score to PD.
 
 with
 
@@ -17,7 +17,8 @@ final as (
         cast(base_points as integer) as base_points,
         cast(base_score as double) as base_score,
         cast(base_odds as double) as base_odds,
-        cast(points_to_double_odds as double) as points_to_double_odds
+        cast(points_to_double_odds as double) as points_to_double_odds,
+        cast(calibration_method as varchar) as calibration_method
     from scale
 )
 

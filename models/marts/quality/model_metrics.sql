@@ -69,7 +69,10 @@ runs as (
         note,
         -- added after the wide layout (its migrated rows have none)
         total_ratio,
-        interval_coverage
+        interval_coverage,
+        cast(null as double) as hosmer_lemeshow,
+        cast(null as double) as hosmer_lemeshow_df,
+        cast(null as double) as hosmer_lemeshow_p_value
     from purchasing_power
 
     union all
@@ -104,7 +107,10 @@ runs as (
         mean_prediction,
         note,
         cast(null as double) as total_ratio,
-        cast(null as double) as interval_coverage
+        cast(null as double) as interval_coverage,
+        hosmer_lemeshow,
+        hosmer_lemeshow_df,
+        hosmer_lemeshow_p_value
     from credit
 ),
 {%- if migrate_legacy %}
@@ -117,7 +123,10 @@ history as (
     select
         legacy.*,
         cast(null as double) as total_ratio,
-        cast(null as double) as interval_coverage
+        cast(null as double) as interval_coverage,
+        cast(null as double) as hosmer_lemeshow,
+        cast(null as double) as hosmer_lemeshow_df,
+        cast(null as double) as hosmer_lemeshow_p_value
     from legacy
     left join runs
         on
@@ -160,6 +169,9 @@ long_form as (
             when 'mean_prediction' then history.mean_prediction
             when 'total_ratio' then history.total_ratio
             when 'interval_coverage' then history.interval_coverage
+            when 'hosmer_lemeshow' then history.hosmer_lemeshow
+            when 'hosmer_lemeshow_df' then history.hosmer_lemeshow_df
+            when 'hosmer_lemeshow_p_value' then history.hosmer_lemeshow_p_value
         end as metric_value,
         history.n_eval,
         history.is_champion,

@@ -46,7 +46,10 @@ pivoted as (
         max(case when metric_name = 'mean_label' then metric_value end) as mean_label,
         max(case when metric_name = 'mean_prediction' then metric_value end) as mean_prediction,
         max(case when metric_name = 'total_ratio' then metric_value end) as total_ratio,
-        max(case when metric_name = 'interval_coverage' then metric_value end) as interval_coverage
+        max(case when metric_name = 'interval_coverage' then metric_value end) as interval_coverage,
+        max(case when metric_name = 'hosmer_lemeshow' then metric_value end) as hosmer_lemeshow,
+        max(case when metric_name = 'hosmer_lemeshow_df' then metric_value end) as hosmer_lemeshow_df,
+        max(case when metric_name = 'hosmer_lemeshow_p_value' then metric_value end) as hosmer_lemeshow_p_value
     from metrics
     group by model_name, model_version, as_of_date, split
 ),
@@ -81,7 +84,10 @@ final as (
         runs.note,
         -- metrics added after the wide layout
         pivoted.total_ratio,
-        pivoted.interval_coverage
+        pivoted.interval_coverage,
+        pivoted.hosmer_lemeshow,
+        pivoted.hosmer_lemeshow_df,
+        pivoted.hosmer_lemeshow_p_value
     from runs
     inner join pivoted
         on

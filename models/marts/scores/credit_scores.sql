@@ -96,10 +96,11 @@ final as (
         cast(with_status.model_name as varchar) as model_name,
         cast(with_status.model_version as varchar) as model_version
     from with_status
+    -- master scale: fixed PD bands (the PD is a function of the integer score, so is the grade)
     left join grades
         on
-            with_status.credit_score >= grades.min_score
-            and with_status.credit_score < grades.max_score_exclusive
+            with_status.probability_of_default >= grades.min_pd
+            and with_status.probability_of_default < grades.max_pd_exclusive
     {%- for k in reason_ranks %}
     left join reasons as reason_{{ k }}
         on {{ dbt.split_part('with_status.reason_code_' ~ k, "':'", 1) }} = reason_{{ k }}.feature_name

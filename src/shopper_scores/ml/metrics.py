@@ -20,7 +20,10 @@ import warnings
 import numpy as np
 from scipy import stats
 
-__all__ = ["regression_metrics", "classification_metrics", "normalised_gini", "top_decile_capture"]
+__all__ = [
+    "regression_metrics", "classification_metrics", "normalised_gini", "top_decile_capture",
+    "risk_groups", "hosmer_lemeshow", "hosmer_lemeshow_terms",
+]
 
 _LOG_LOSS_EPS = 1e-15
 _NAN = float("nan")
@@ -197,3 +200,56 @@ def classification_metrics(y_true, p) -> dict:
         "mean_prediction": float(prob.mean()),
         "n": n,
     }
+
+
+def risk_groups(safety, n_groups: int = 10) -> np.ndarray:
+    """Group 1..``n_groups`` (int64) of every row by its rank in ``safety`` (e.g. a credit score;
+    higher = safer): ``ceil(n_groups * share of rows whose safety is <= the row's)``. Rows that tie
+    share a group, so a group may stay empty when a tie spans more than 1 / ``n_groups`` of the
+    rows; group 1 holds the least safe rows. Deterministic: no row order enters."""
+    if not isinstance(n_groups, (int, np.integer)) or n_groups < 1:
+        raise ValueError(f"n_groups must be an integer >= 1, got {n_groups!r}")
+    s = _as_float_array(safety, "safety")
+    n = s.size
+    at_most = np.searchsorted(np.sort(s), s, side="right")  # rows with safety <= the row's
+    return -(-(int(n_groups) * at_most) // max(n, 1)).astype(np.int64)  # integer ceil: no rounding
+
+
+def hosmer_lemeshow(y_true, p, groups, *, calibrated_on_these_rows: bool = False) -> dict:
+    """Hosmer-Lemeshow statistic of predictions ``p`` for outcomes ``y_true`` (0/1) over
+    ``groups`` (e.g. :func:`risk_groups`): ``sum_g (O_g - E_g)^2 / (E_g (1 - E_g / n_g))`` with
+    O_g defaults, E_g the sum of the PDs and n_g rows of group g (empty groups skipped).
+
+    Degrees of freedom: the number of groups for rows the model and its calibration never saw
+    (an out-of-time test: predictions fixed before the outcomes, so each group's standardised
+    gap is an independent chi-square(1) term -- Hosmer and Lemeshow's external-validation form);
+    groups - 2 when ``calibrated_on_these_rows`` (their original in-sample test). The p-value is
+    the chi-square survival function (scipy). Returns ``hosmer_lemeshow``,
+    ``hosmer_lemeshow_df``, ``hosmer_lemeshow_p_value``; NaN where undefined (no rows, or df <= 0).
+    """
+    y, prob = _check_pair(y_true, p, "p")
+    g = np.asarray(groups).reshape(-1)
+    if g.shape != y.shape:
+        raise ValueError(f"y_true and groups differ in length ({y.size} vs {g.size})")
+    if y.size == 0:
+        return {"hosmer_lemeshow": _NAN, "hosmer_lemeshow_df": _NAN, "hosmer_lemeshow_p_value": _NAN}
+    labels, index = np.unique(g, return_inverse=True)
+    n = np.bincount(index).astype(float)
+    observed = np.bincount(index, weights=y)
+    expected = np.bincount(index, weights=prob)
+    statistic = float(hosmer_lemeshow_terms(observed, expected, n).sum())
+    df = len(labels) - (2 if calibrated_on_these_rows else 0)
+    p_value = float(stats.chi2.sf(statistic, df)) if df > 0 else _NAN
+    return {"hosmer_lemeshow": statistic, "hosmer_lemeshow_df": float(df) if df > 0 else _NAN,
+            "hosmer_lemeshow_p_value": p_value}
+
+
+def hosmer_lemeshow_terms(observed, expected, n) -> np.ndarray:
+    """Each group's term of the Hosmer-Lemeshow statistic, ``(O - E)^2 / (E (1 - E / n))``: 0 when
+    O = E, +inf when the PDs leave no variance (all 0 or 1) yet O differs."""
+    observed, expected, n = (np.asarray(v, dtype=float) for v in (observed, expected, n))
+    variance = expected * (1.0 - expected / np.where(n > 0, n, 1.0))
+    gap = (observed - expected) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(variance > 0, gap / np.where(variance > 0, variance, 1.0), np.where(gap > 0, np.inf, 0.0))
+    return terms

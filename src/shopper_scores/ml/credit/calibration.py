@@ -1,9 +1,11 @@
-"""Platt calibration, a step of its own after ``fit``: ``pd = sigmoid(a + b * logit)``.
+"""Calibration, a step of its own after ``fit``: ``pd = sigmoid(a + b * logit)`` (Platt), and for
+the scorecard optionally an isotonic map of its integer score.
 
 :class:`PlattScaling` is fitted on a model's (uncalibrated) logit of the calibration rows;
 :class:`PlattCalibrated` gives a fitted model ``calibrate(X, y)`` (returns the model) and the
 calibrated ``predict_proba``. A model that was never calibrated predicts through the identity
-(``a = 0``, ``b = 1``).
+(``a = 0``, ``b = 1``). :class:`IsotonicScoreMap` is the scorecard's alternative score-to-PD map
+(:class:`~.scorecard.CreditScorecard` chooses between the two on the calibration rows).
 """
 
 from __future__ import annotations
@@ -12,14 +14,18 @@ import math
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from ..features import FeatureSpec
 from ..threads import with_fixed_threads
 from ..training_log import join_notes
 from .params import PlattParams
+from .scaling import PD_CLIP
 
-__all__ = ["PlattScaling", "PlattCalibrated", "CalibratedClassifier", "sigmoid", "smoothed_logit"]
+__all__ = [
+    "PlattScaling", "IsotonicScoreMap", "PlattCalibrated", "CalibratedClassifier", "sigmoid", "smoothed_logit",
+]
 
 SINGLE_CLASS_NOTE = "calibration set has a single class: Platt calibration skipped (identity)"
 
@@ -55,6 +61,26 @@ class PlattScaling:
 
     def __repr__(self) -> str:
         return f"PlattScaling(params={self.params!r})"
+
+
+class IsotonicScoreMap:
+    """Probability of default as a non-increasing step function of the integer credit score:
+    scikit-learn's ``IsotonicRegression(increasing=False)`` of the outcome on the score, clipped
+    to [1e-6, 1 - 1e-6], constant beyond the fitted scores (``out_of_bounds="clip"``). Tied PDs
+    over neighbouring scores are expected (the pool-adjacent-violators steps)."""
+
+    def fit(self, credit_score, y) -> "IsotonicScoreMap":
+        self.isotonic_ = IsotonicRegression(increasing=False, y_min=PD_CLIP, y_max=1 - PD_CLIP,
+                                            out_of_bounds="clip")
+        self.isotonic_.fit(np.asarray(credit_score, dtype=float), np.asarray(y, dtype=float))
+        return self
+
+    def predict(self, credit_score) -> np.ndarray:
+        p = self.isotonic_.predict(np.asarray(credit_score, dtype=float).reshape(-1))
+        return np.clip(p, PD_CLIP, 1 - PD_CLIP)
+
+    def __repr__(self) -> str:
+        return "IsotonicScoreMap()"
 
 
 class PlattCalibrated:

@@ -4,8 +4,8 @@
 from the scoring context and its plain ``dbt.config.get`` statements, or directly (benchmarks,
 tests). Values that are dbt vars (``random_seed``, ``decision_excluded_features``, the score scale)
 have no default here: they are declared once, in ``dbt_project.yml``. The hyper-parameters of the
-models (:class:`ScorecardParams`, :class:`GBMParams`, :class:`PlattParams`) are the package's own
-and keep their defaults here.
+models (:class:`ScorecardParams`, :class:`GBMParams`, :class:`PlattParams`,
+:class:`ScoreCalibrationParams`) are the package's own and keep their defaults here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..params import (
     Checked,
+    as_choice,
     HistGBMParams,
     ParameterError,
     as_choice,
@@ -28,7 +29,15 @@ from ..params import (
 from .scaling import ScoreScaling
 from .selection import SIGN_POLICIES
 
-__all__ = ["CreditParams", "ScorecardParams", "GBMParams", "PlattParams", "ScoreScaling", "ParameterError"]
+__all__ = [
+    "CreditParams", "ScorecardParams", "GBMParams", "PlattParams", "ScoreCalibrationParams", "ScoreScaling",
+    "ParameterError", "PLATT", "ISOTONIC", "AUTO", "CALIBRATION_METHODS",
+]
+
+PLATT = "platt"
+ISOTONIC = "isotonic"
+AUTO = "auto"
+CALIBRATION_METHODS = (PLATT, ISOTONIC)
 
 
 # An empty scoring context means no clean order; the dbt check on int_scoring_context names the cause.
@@ -84,6 +93,22 @@ class PlattParams(Checked):
     max_iter: int = checked(as_int, 1000, minimum=1)
 
 
+@dataclass(frozen=True)
+class ScoreCalibrationParams(Checked):
+    """How the scorecard maps its integer score to a probability of default.
+
+    ``method``: ``"platt"`` (the Platt-calibrated log-odds the score stands for on its scale),
+    ``"isotonic"`` (a non-increasing isotonic regression of the outcome on the integer score) or
+    ``"auto"``: chosen on the calibration rows by ``n_folds``-fold cross-fitting -- each candidate
+    fitted on the other folds and scored on the held-out one; isotonic only when its pooled
+    out-of-fold log loss is lower than Platt's (ties and too few defaults to cross-fit: Platt, the
+    smoother map). The points are Platt's in every case, so they keep meaning log-odds.
+    """
+
+    method: str = checked(as_choice, AUTO, choices=(*CALIBRATION_METHODS, AUTO))
+    n_folds: int = checked(as_int, 5, minimum=2)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CreditParams(Checked):
     """Everything a credit training run depends on.
@@ -97,6 +122,7 @@ class CreditParams(Checked):
     * ``n_bins`` (>= 1) -- at most this many bins per feature (plus ``(other)`` / ``(missing)``).
     * ``min_bin_share`` in [0, 1) -- every (pre-)bin holds at least this share of the rows.
     * ``scorecard``, ``gbm``, ``calibration`` -- the models' hyper-parameters.
+    * ``score_calibration`` -- the scorecard's score-to-PD map (Platt, isotonic or chosen).
     """
 
     random_seed: int = checked(as_int, minimum=0)
@@ -108,6 +134,8 @@ class CreditParams(Checked):
     scorecard: ScorecardParams = checked(as_instance, default_factory=ScorecardParams, cls=ScorecardParams)
     gbm: GBMParams = checked(as_instance, default_factory=GBMParams, cls=GBMParams)
     calibration: PlattParams = checked(as_instance, default_factory=PlattParams, cls=PlattParams)
+    score_calibration: ScoreCalibrationParams = checked(as_instance, default_factory=ScoreCalibrationParams,
+                                                        cls=ScoreCalibrationParams)
 
     @classmethod
     def from_dbt(cls, context, *, random_seed, excluded_features, base_score, base_odds,

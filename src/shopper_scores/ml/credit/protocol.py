@@ -6,11 +6,15 @@ Stages
 ------
 * ``validation``: fit on train, calibrate on validation, metrics on validation.  The calibrator
   saw this split (AUC/KS/Gini are unaffected by the monotone calibration; Brier and log loss are
-  optimistic).
+  optimistic).  The scorecard's calibration method (Platt or isotonic) is chosen here, by
+  cross-fitting within the validation split (:class:`~.scorecard.CreditScorecard`).
 * ``test``: the same fitted and calibrated models scored on test; the test split played no part
-  in fitting, calibrating or choosing.
-* ``final``: the champion refit on train + validation and calibrated on test; its pickled
-  scorecard is attached to this row only.
+  in fitting, calibrating or choosing.  The champion's row carries its pickled scorecard (fitted
+  on train, calibrated on validation), so the test cohort's predictions can be reported
+  (``credit_calibration``, ``credit_grade_summary``, ``credit_cutoff_tradeoffs``).
+* ``final``: the champion refit on train + validation and calibrated on test with the calibration
+  method chosen on validation (``reuse_calibration_choice``); its pickled scorecard scores
+  customers.
 
 Missing splits degrade gracefully with a note: no validation rows -- calibrate on train; no
 train rows -- the validation and test rows are skipped; no train/validation rows -- the final
@@ -52,6 +56,7 @@ NO_TRAIN = "skipped: no train rows to fit on"
 REFIT_ON_TEST = "no train/validation rows: refit on test"
 FINAL_IN_SAMPLE = "no held-out test rows for calibration: Platt calibration fitted in-sample"
 FINAL_NOTE = "refit on train+validation, calibrated on test; no held-out evaluation (see stage 'test')"
+CALIBRATION_CHOICE_REUSED = "calibration method as chosen at the held-out stages"
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,10 @@ class StagePlan:
     empty when there is none. A row with a ``skip`` reason is not fitted and holds no metrics
     (its splits still give the row's dates and sizes). ``notes``: the row's note in order, with
     :data:`FIT_NOTE` / :data:`CALIBRATION_NOTE` where the fit's and the calibration's own notes
-    go (see :func:`compose_note`).
+    go (see :func:`compose_note`). ``reuse_calibration_choice``: the row's scorecard uses the
+    calibration method its model's held-out fit chose instead of choosing again on its own
+    calibration rows (the final refit, whenever the held-out stages fitted). ``keeps_model``:
+    the row carries its fitted model's blob (the champion's test and final rows).
     """
 
     model: str
@@ -73,6 +81,8 @@ class StagePlan:
     evaluate: tuple[str, ...] = ()
     skip: str | None = None
     notes: tuple[str, ...] = ()
+    reuse_calibration_choice: bool = False
+    keeps_model: bool = False
 
     @property
     def is_champion(self) -> bool:
@@ -114,7 +124,8 @@ def _held_out_rows(stage: str, sizes: dict[str, int]) -> list[StagePlan]:
             if model == CHAMPION and stage == "validation":
                 notes += (CHAMPION_BY_DESIGN,)
         rows.append(StagePlan(model, stage, fit=fit, calibrate=calibrate, evaluate=evaluate,
-                              skip=skip, notes=notes if skip is None else ()))
+                              skip=skip, notes=notes if skip is None else (),
+                              keeps_model=model == CHAMPION and stage == "test" and skip is None))
     return rows
 
 
@@ -130,8 +141,12 @@ def _final_row(sizes: dict[str, int]) -> StagePlan:
     else:
         calibrate = fit
         notes.append(FINAL_IN_SAMPLE)
+    # The held-out stages fit the champion whenever there are train rows and something to score.
+    reuse = sizes["train"] > 0 and (sizes["validation"] > 0 or sizes["test"] > 0)
     return StagePlan(CHAMPION, "final", fit=fit, calibrate=calibrate,
-                     notes=(*notes, FIT_NOTE, CALIBRATION_NOTE, FINAL_NOTE))
+                     notes=(*notes, FIT_NOTE, CALIBRATION_NOTE, *((CALIBRATION_CHOICE_REUSED,) if reuse else ()),
+                            FINAL_NOTE),
+                     reuse_calibration_choice=reuse, keeps_model=True)
 
 
 def plan_stages(split_sizes: Mapping[str, int]) -> list[StagePlan]:

@@ -2,7 +2,8 @@
 
 ``odds_good = (1 - pd) / pd`` with pd clipped to [1e-6, 1 - 1e-6];
 ``factor = points_to_double_odds / ln 2``;
-``score = base_score + factor * (ln(odds_good) - ln(base_odds))`` rounded half up.
+``score = base_score + factor * (ln(odds_good) - ln(base_odds))`` rounded half up; and back,
+``pd = 1 / (1 + base_odds * 2 ** ((score - base_score) / PDO))`` (:func:`score_to_pd`).
 
 The scaling is fixed when the scorecard is fitted and stored in it: scoring always uses the stored
 scaling, so a credit_score never disagrees with the model_version that produced it.
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..params import Checked, as_float, checked
 
-__all__ = ["PD_CLIP", "ScoreScaling", "pd_to_score"]
+__all__ = ["PD_CLIP", "ScoreScaling", "pd_to_score", "score_to_pd"]
 
 PD_CLIP = 1e-6
 
@@ -46,3 +47,15 @@ def pd_to_score(probability_of_default, scaling: ScoreScaling) -> np.ndarray:
     log_odds_good = np.log1p(-p) - np.log(p)
     raw = scaling.base_score + scaling.factor * (log_odds_good - math.log(scaling.base_odds))
     return np.floor(raw + 0.5).astype("int64")
+
+
+def score_to_pd(credit_score, scaling: ScoreScaling) -> np.ndarray:
+    """Probability of default that the scale gives a (possibly fractional) score: the odds of
+    good the score stands for, ``base_odds * 2 ** ((score - base_score) / PDO)``, clipped to
+    [1e-6, 1 - 1e-6]. The Platt-calibrated scorecard's score-to-PD map."""
+    if not isinstance(scaling, ScoreScaling):
+        raise TypeError(f"scaling must be a ScoreScaling, got {type(scaling).__name__}")
+    score = np.asarray(credit_score, dtype=float)
+    log_odds_good = (score - scaling.base_score) / scaling.factor + math.log(scaling.base_odds)
+    # |log-odds| beyond 50 is far outside the clip (1e-6): bounded so that exp never overflows
+    return np.clip(1.0 / (1.0 + np.exp(np.clip(log_odds_good, -50.0, 50.0))), PD_CLIP, 1 - PD_CLIP)

@@ -2,7 +2,8 @@
 
 ``fit``: a :class:`~.binning.FeatureBinning` per feature on the fit rows, then an L2 logistic
 regression on the WOE columns of the features with some information value (strongest first; none
-whose coefficient contradicts its WOE). ``calibrate``: Platt scaling on the calibration rows.
+whose coefficient contradicts its WOE). ``calibrate``: Platt scaling on the calibration rows (it
+sets the points), then the score-to-PD map (see "Calibration method" below).
 
 Points, score and probability of default
 ----------------------------------------
@@ -16,8 +17,24 @@ calibration ``(a, b)``, the calibrated log-odds of *good* of a row are
 The deployed scorecard rounds both to **integers** (half up): ``credit_score = base_points +
 sum_j points_j`` (an integer every consumer computes the same way, in Python or in SQL), and the
 probability of default is a function of that integer score only, read from :meth:`score_scale`
-(``pd = 1 / (1 + base_odds * 2 ** ((score - base_score) / PDO))``). ``predict_proba`` goes the
-same way, so the metrics are those of the deployed scores.
+(Platt: ``pd = 1 / (1 + base_odds * 2 ** ((score - base_score) / PDO))``; isotonic: the fitted
+step function of the score). ``predict_proba`` goes the same way, so the metrics are those of the
+deployed scores.
+
+Calibration method
+------------------
+The points are always those of the Platt-scaled logistic regression, so they keep meaning
+log-odds. The map from the integer score to PD is :class:`~.params.ScoreCalibrationParams`'
+``method``: ``platt`` (the formula above), ``isotonic`` (an :class:`~.calibration.IsotonicScoreMap`
+of the outcome on the integer score of the calibration rows) or ``auto``, chosen without
+in-sample bias by K-fold cross-fitting within the calibration rows: for each fold, Platt is fitted
+on the other folds (giving their integer scores), the Platt PD and an isotonic map fitted on the
+other folds' scores predict the held-out fold; the pooled out-of-fold log losses are compared and
+isotonic is chosen only when its loss is strictly lower (Platt otherwise, and when there are fewer
+than two defaults or non-defaults to cross-fit). Stratified folds in row order (the training
+protocol sorts the rows by feature date, so each fold is a slice of the cohort in time). The
+chosen method is then fitted on all calibration rows; ``calibration_method_`` and the note say
+which, with both losses.
 
 Reason codes
 ------------
@@ -30,14 +47,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from ..features import FeatureSpec, prepare_features
 from ..threads import with_fixed_threads
+from ..training_log import join_notes
 from .binning import FeatureBinning
-from .calibration import CalibratedClassifier, smoothed_logit
-from .params import PlattParams, ScorecardParams
-from .scaling import PD_CLIP, ScoreScaling
+from .calibration import CalibratedClassifier, IsotonicScoreMap, PlattScaling, smoothed_logit
+from .params import AUTO, ISOTONIC, PLATT, PlattParams, ScoreCalibrationParams, ScorecardParams
+from .scaling import ScoreScaling, score_to_pd
 from .selection import fit_signed_logit
 
 __all__ = ["MISSING_SUFFIX", "MAX_REASONS", "CreditScorecard", "round_half_up"]
@@ -46,6 +65,8 @@ MISSING_SUFFIX = ":missing"  # appended to a reason code whose feature value is 
 MAX_REASONS = 4  # adverse-action practice (US Reg B): more than four reasons is not helpful
 SINGLE_CLASS_NOTE = "training rows hold a single class: scorecard is the smoothed base rate"
 NO_FEATURE_NOTE = "no feature passed the information-value and sign checks: base rate only"
+TOO_FEW_TO_CHOOSE = "too few defaults or non-defaults to cross-fit the choice"
+SINGLE_CLASS_MAP = "calibration rows hold a single class: isotonic map skipped"
 
 
 def round_half_up(x) -> np.ndarray:
@@ -54,21 +75,27 @@ def round_half_up(x) -> np.ndarray:
 
 
 class CreditScorecard(CalibratedClassifier):
-    """WOE scorecard: binning + logistic regression (``fit``) + Platt calibration
-    (``calibrate``) + the score scale it is published with (``scaling``).
+    """WOE scorecard: binning + logistic regression (``fit``) + Platt calibration and the
+    score-to-PD map of ``score_calibration`` (``calibrate``) + the score scale it is published
+    with (``scaling``).
 
     Fitted: ``binnings_`` (one per feature, in ``feature_spec.names`` order), ``coef_`` (0 for
-    unselected features), ``intercept_``, ``fit_note_``; after ``calibrate``: ``calibration_``.
+    unselected features), ``intercept_``, ``fit_note_``; after ``calibrate``: ``calibration_``
+    (Platt), ``calibration_method_`` ('platt' or 'isotonic'), ``isotonic_`` (the
+    :class:`~.calibration.IsotonicScoreMap`, None under Platt) and ``calibration_cv_log_loss_``
+    (out-of-fold log loss per method when the method was chosen, else None).
     ``version`` is the model version the training protocol gives it (``None`` outside it).
     """
 
     def __init__(self, feature_spec: FeatureSpec, *, scaling: ScoreScaling, n_bins: int = 6,
                  min_bin_share: float = 0.05, params: ScorecardParams = ScorecardParams(),
-                 calibration: PlattParams = PlattParams(), version: str | None = None):
+                 calibration: PlattParams = PlattParams(),
+                 score_calibration: ScoreCalibrationParams = ScoreCalibrationParams(), version: str | None = None):
         super().__init__(feature_spec, params=params, calibration=calibration, version=version)
         self.scaling = scaling
         self.n_bins = n_bins
         self.min_bin_share = min_bin_share
+        self.score_calibration = score_calibration
 
     # ---- fitting
 
@@ -132,26 +159,73 @@ class CreditScorecard(CalibratedClassifier):
         """Uncalibrated log-odds of default."""
         return self.logit_from_bins(self.bin_indices(X))
 
+    # ---- calibration
+
+    def calibrate(self, X, y) -> "CreditScorecard":
+        """Platt scaling on rows ``X`` with outcomes ``y`` (0/1) -- it sets the points -- then the
+        score-to-PD map of ``score_calibration`` (Platt, isotonic, or chosen by cross-fitting
+        within these rows; see the module docstring). Returns self."""
+        check_is_fitted(self, "binnings_")
+        y = np.asarray(y, dtype=int)
+        bins = self.bin_indices(X)
+        logit = self.logit_from_bins(bins)
+        method, self.calibration_cv_log_loss_, choice_note = self.score_calibration.method, None, None
+        if method == AUTO:
+            method, self.calibration_cv_log_loss_, choice_note = self._choose_method(bins, logit, y)
+        if method == ISOTONIC and (len(y) == 0 or y.min() == y.max()):
+            method, choice_note = PLATT, join_notes(choice_note, SINGLE_CLASS_MAP)
+        self.calibration_ = PlattScaling(self.calibration).fit(logit, y)
+        self.calibration_method_ = method
+        self.isotonic_ = IsotonicScoreMap().fit(self.score_from_bins(bins), y) if method == ISOTONIC else None
+        self.calibration_choice_note_ = f"score-to-PD map: {method}" + (f" ({choice_note})" if choice_note else "")
+        return self
+
+    def _choose_method(self, bins: np.ndarray, logit: np.ndarray, y: np.ndarray) -> tuple[str, dict | None, str]:
+        """Platt or isotonic by cross-fitted log loss on these rows: ``(method, losses, note)``."""
+        n_folds = min(self.score_calibration.n_folds, int(y.sum()), int(len(y) - y.sum()))
+        if n_folds < 2:
+            return PLATT, None, TOO_FEW_TO_CHOOSE
+        held_out_pd = {PLATT: np.empty(len(y)), ISOTONIC: np.empty(len(y))}
+        # No shuffle: the folds are slices of the rows' order, so no seed is needed.
+        for fit_rows, held_out in StratifiedKFold(n_splits=n_folds).split(logit.reshape(-1, 1), y):
+            platt = PlattScaling(self.calibration).fit(logit[fit_rows], y[fit_rows])
+            score = self._score_from_bins(bins, (platt.a_, platt.b_))
+            held_out_pd[PLATT][held_out] = score_to_pd(score[held_out], self.scaling)
+            isotonic = IsotonicScoreMap().fit(score[fit_rows], y[fit_rows])
+            held_out_pd[ISOTONIC][held_out] = isotonic.predict(score[held_out])
+        losses = {method: _log_loss(y, p) for method, p in held_out_pd.items()}
+        method = ISOTONIC if losses[ISOTONIC] < losses[PLATT] else PLATT
+        note = (f"chosen by {n_folds}-fold cross-fitting on the calibration rows, out-of-fold log loss "
+                f"platt {losses[PLATT]:.5f} vs isotonic {losses[ISOTONIC]:.5f}")
+        return method, losses, note
+
+    @property
+    def calibration_note_(self) -> str | None:
+        """What the Platt calibration and the choice of the score-to-PD map had to say."""
+        return join_notes(super().calibration_note_, getattr(self, "calibration_choice_note_", None))
+
     # ---- the deployed (integer) scorecard
 
-    def _exact_points(self) -> list[np.ndarray]:
-        factor, platt_b = self.scaling.factor, self.platt_[1]
-        return [-factor * platt_b * self.coef_[j] * b.woe_ for j, b in enumerate(self.binnings_)]
+    def _deployed_points(self, platt: tuple[float, float]) -> tuple[int, list[np.ndarray]]:
+        """Integer base points and integer points per bin under the Platt calibration ``(a, b)``."""
+        a, b = platt
+        scaling = self.scaling
+        points = [round_half_up(-scaling.factor * b * self.coef_[j] * binning.woe_)
+                  for j, binning in enumerate(self.binnings_)]
+        exact_base = scaling.base_score - scaling.factor * (np.log(scaling.base_odds) + a + b * self.intercept_)
+        return int(round_half_up(exact_base)), points
 
     def bin_points(self) -> list[np.ndarray]:
         """Integer points (int64) per bin of every feature (higher = lower risk); 0 for every bin
         of a feature the model does not use."""
         check_is_fitted(self, "binnings_")
-        return [round_half_up(points) for points in self._exact_points()]
+        return self._deployed_points(self.platt_)[1]
 
     @property
     def base_points_(self) -> int:
         """Points every customer starts from: the intercept and calibration on the score scale."""
         check_is_fitted(self, "binnings_")
-        a, b = self.platt_
-        scaling = self.scaling
-        exact = scaling.base_score - scaling.factor * (np.log(scaling.base_odds) + a + b * self.intercept_)
-        return int(round_half_up(exact))
+        return self._deployed_points(self.platt_)[0]
 
     @property
     def score_range_(self) -> tuple[int, int]:
@@ -161,22 +235,32 @@ class CreditScorecard(CalibratedClassifier):
         high = self.base_points_ + sum(int(p.max()) for p in points)
         return low, high
 
-    def score_from_bins(self, bins: np.ndarray) -> np.ndarray:
-        """Credit score (int64): base points plus the integer points of each row's bins."""
-        score = np.full(bins.shape[0], self.base_points_, dtype=np.int64)
-        for j, points in enumerate(self.bin_points()):
+    def _score_from_bins(self, bins: np.ndarray, platt: tuple[float, float]) -> np.ndarray:
+        base, bin_points = self._deployed_points(platt)
+        score = np.full(bins.shape[0], base, dtype=np.int64)
+        for j, points in enumerate(bin_points):
             score += points[bins[:, j]]
         return score
 
+    def score_from_bins(self, bins: np.ndarray) -> np.ndarray:
+        """Credit score (int64): base points plus the integer points of each row's bins."""
+        check_is_fitted(self, "binnings_")
+        return self._score_from_bins(bins, self.platt_)
+
+    @property
+    def score_map_(self) -> str:
+        """The score-to-PD map in use: 'isotonic' or 'platt' (also before :meth:`calibrate`)."""
+        return ISOTONIC if getattr(self, "isotonic_", None) is not None else PLATT
+
     def score_scale(self) -> pd.DataFrame:
         """``credit_score, probability_of_default`` for every score in :attr:`score_range_`: the
-        one mapping from the integer score to PD (what the Platt-calibrated log-odds of that score
-        imply on the stored scale), read by Python scoring and published for SQL scoring."""
+        one mapping from the integer score to PD (Platt: what the calibrated log-odds of that score
+        imply on the stored scale; isotonic: the fitted step function, ties allowed), read by
+        Python scoring and published for SQL scoring."""
         low, high = self.score_range_
         scores = np.arange(low, high + 1, dtype=np.int64)
-        scaling = self.scaling
-        log_odds_good = (scores - scaling.base_score) / scaling.factor + np.log(scaling.base_odds)
-        probability = np.clip(1.0 / (1.0 + np.exp(log_odds_good)), PD_CLIP, 1 - PD_CLIP)
+        isotonic = getattr(self, "isotonic_", None)
+        probability = score_to_pd(scores, self.scaling) if isotonic is None else isotonic.predict(scores)
         return pd.DataFrame({"credit_score": scores, "probability_of_default": probability})
 
     def pd_from_score(self, scores) -> np.ndarray:
@@ -227,3 +311,8 @@ class CreditScorecard(CalibratedClassifier):
                 for j, v, m in zip(features[:, k], shortfall[:, k], is_missing)
             ]
         return codes
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    """Mean log loss of 0/1 outcomes ``y`` under PDs ``p`` (already within [1e-6, 1 - 1e-6])."""
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))

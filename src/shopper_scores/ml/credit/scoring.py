@@ -89,7 +89,8 @@ class ScorecardTables:
     * ``categories`` -- ``feature_name, category, bin_id`` of every kept category (others fall in
       the feature's 'other' bin, missing values in its 'missing' bin).
     * ``score_scale`` -- ``credit_score, probability_of_default`` for every reachable score, with
-      ``base_points`` and the scaling (``base_score, base_odds, points_to_double_odds``).
+      ``base_points``, the scaling (``base_score, base_odds, points_to_double_odds``) and the
+      ``calibration_method`` that maps the score to PD ('platt' or 'isotonic').
     """
 
     bins: pd.DataFrame
@@ -105,6 +106,7 @@ BIN_COLUMNS = [
 CATEGORY_COLUMNS = ["feature_name", "category", "bin_id"]
 SCALE_COLUMNS = [
     "credit_score", "probability_of_default", "base_points", "base_score", "base_odds", "points_to_double_odds",
+    "calibration_method",
 ]
 
 
@@ -155,6 +157,7 @@ def scorecard_tables(model_blob: str) -> ScorecardTables:
     scale["base_score"] = float(scaling.base_score)
     scale["base_odds"] = float(scaling.base_odds)
     scale["points_to_double_odds"] = float(scaling.points_to_double_odds)
+    scale["calibration_method"] = card.score_map_
     return ScorecardTables(
         bins=_typed(pd.DataFrame.from_records(bins, columns=BIN_COLUMNS), BIN_DTYPES),
         categories=_typed(pd.DataFrame.from_records(categories, columns=CATEGORY_COLUMNS), CATEGORY_DTYPES),
@@ -172,6 +175,7 @@ CATEGORY_DTYPES = {"feature_name": "string", "category": "string", "bin_id": "in
 SCALE_DTYPES = {
     "credit_score": "int64", "probability_of_default": "float64", "base_points": "int64",
     "base_score": "float64", "base_odds": "float64", "points_to_double_odds": "float64",
+    "calibration_method": "string",
 }
 
 
