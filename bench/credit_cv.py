@@ -19,7 +19,7 @@ shopper_scores.ml.credit.fit_model, the function every stage of the dbt model's 
 uses; peers are fitted with their defaults. Metrics (the project's classification_metrics) are
 computed on the held-out fold only. ``--feature-policy product`` (default) gives every method the
 product's feature policy: no sex-coded column (never read by the adapters) and the columns of the
-product's default ``credit_excluded_features`` (age) left out; ``reference`` keeps age, as the
+product's default ``decision_excluded_features`` (age) left out; ``reference`` keeps age, as the
 published reference numbers do. Peer libraries (optbinning, lightgbm) are benchmark-only: they live
 in .venv-bench, never in the project's requirements.
 
@@ -263,7 +263,7 @@ def print_header(args) -> None:
     print("versions: " + ", ".join(f"{lib} {version(lib)}" for lib in LIBRARIES))
     print(f"protocol: repeated stratified {N_FOLDS}-fold CV, {args.repeats} repeat(s), random_state={args.seed}; "
           "metrics on the held-out fold; mean ± std (ddof=1) over all folds; seconds = fit+predict, all folds")
-    policy = ("product (default credit_excluded_features left out for every method)" if args.feature_policy == "product"
+    policy = ("product (default decision_excluded_features left out for every method)" if args.feature_policy == "product"
               else "reference (age kept, as the published reference numbers)")
     print(f"feature policy: {policy}; sex-coded columns are never read")
 

@@ -21,7 +21,7 @@ import pytest
 
 from shopper_scores.demo_data import generate
 from shopper_scores.publish import (
-    CUSTOMER_MARTS, DEMO_PSEUDONYM_KEY, KEY_ENV, PUBLISHED, PublishError, PublishParams, pseudonyms, publish,
+    CREDIT_REPORTS, CUSTOMER_MARTS, DEMO_PSEUDONYM_KEY, KEY_ENV, PUBLISHED, PublishError, PublishParams, pseudonyms, publish,
 )
 from shopper_scores.warehouse import snapshot_path
 
@@ -54,6 +54,8 @@ def fake_warehouse(directory: Path, run_id: str = "run-1", *, stale_mart: str | 
             mart_run = "previous-run" if mart == stale_mart else run_id
             c.execute(f"create table main.{mart} as select customer_id, as_of_date, "
                       f"'{mart_run}' as context_run_id, {extra} from ({ids})")
+        for report in CREDIT_REPORTS:
+            c.execute(f"create table main.{report} as select 'cr-v1' as model_version, 1 as n")
         c.execute("create table main.model_metrics as select 'm' as model_name, 0.5 as metric_value")
         c.execute("create view main.model_metrics_wide as select model_name, metric_value as auc from main.model_metrics")
         quality_run = {table: "previous-run" if table == stale_quality_table else run_id

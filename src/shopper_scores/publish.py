@@ -83,6 +83,12 @@ PUBLISHED = {
                      f"{AGE_BAND} as age_band from source.main.user_features as s",
     "unscored_customers": "select {customer} as customer_id, s.* exclude (customer_id) "
                           "from source.main.unscored_customers as s",
+    **{table: f"select * from source.main.{table}" for table in (
+        # the deployable scorecard and its reports: model-level, no customer rows
+        "credit_scorecard", "credit_scorecard_bins", "credit_scorecard_categories", "credit_score_scale",
+        "credit_calibration", "credit_grade_summary", "credit_cutoff_tradeoffs", "credit_stability",
+        "credit_stability_bins", "credit_fairness",
+    )},
     "model_metrics": "select * from source.main.model_metrics",
     "model_metrics_wide": "select * from source.main.model_metrics_wide",
     "raw_row_accounting": "select * from source.main.raw_row_accounting",
@@ -90,7 +96,8 @@ PUBLISHED = {
                               "from source.main.quarantined_rows group by all order by all",
 }
 # dbt models behind the published tables (their tests must have run in the published build).
-PUBLISHED_MODELS = (*CUSTOMER_MARTS, "model_metrics", "model_metrics_wide", "raw_row_accounting",
+CREDIT_REPORTS = tuple(table for table in PUBLISHED if table.startswith("credit_") and table not in CUSTOMER_MARTS)
+PUBLISHED_MODELS = (*CUSTOMER_MARTS, *CREDIT_REPORTS, "model_metrics", "model_metrics_wide", "raw_row_accounting",
                     "quarantined_rows", "int_scoring_context")
 
 
