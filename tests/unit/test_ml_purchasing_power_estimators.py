@@ -1,5 +1,7 @@
 """The estimators on their own: scikit-learn conventions, the growth path, baselines, one predict."""
 
+from copy import deepcopy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +26,25 @@ def spec(train):
     return select_features(train)
 
 
+# The BG/NBD fit dominates a candidate's fit on these rows (about a second, its optimum lies on a
+# flat ridge): fitted once here and passed in as ``btyd_fit``, what ``fit`` would compute itself
+# (test_constructor_... checks that a fit without it gives the very same model).
+@pytest.fixture(scope="module")
+def btyd_fit(train):
+    return btyd.fit(train, HORIZON, 42)
+
+
+@pytest.fixture(scope="module")
+def _gbm(train, spec, btyd_fit):
+    return pp.GBMSpendRegressor(**kwargs(spec)).fit(train, train["label_window_spend"].to_numpy(), btyd_fit=btyd_fit)
+
+
+@pytest.fixture
+def gbm(_gbm):
+    """The GBM fitted on ``train`` (a copy per test: a test may change it)."""
+    return deepcopy(_gbm)
+
+
 def kwargs(spec, label_days=LABEL_DAYS):
     return {"features": spec, "horizon_days": HORIZON, "label_window_days": label_days, "random_seed": 42}
 
@@ -34,7 +55,7 @@ def test_meta_and_label_columns_are_not_features(spec):
 
 
 @pytest.mark.parametrize("cls", [pp.GBMSpendRegressor, pp.LinearSpendRegressor])
-def test_constructor_holds_parameters_only_and_fit_returns_self(cls, train, spec):
+def test_constructor_holds_parameters_only_and_fit_returns_self(cls, train, spec, btyd_fit):
     model = cls(**kwargs(spec))
     assert not any(name.endswith("_") for name in vars(model))
     assert set(model.get_params()) == {"features", "horizon_days", "label_window_days", "random_seed", "params"}
@@ -45,11 +66,15 @@ def test_constructor_holds_parameters_only_and_fit_returns_self(cls, train, spec
     # clone gives an unfitted copy with the same parameters
     copy = clone(model)
     assert copy.get_params()["params"] == model.params and not hasattr(copy, "estimator_")
+    # without btyd_fit, fit fits BTYD on X itself: the same model as with the module's btyd_fit
+    shared = cls(**kwargs(spec)).fit(train, train["label_window_spend"], btyd_fit=btyd_fit)
+    assert model.btyd_model_.bgnbd == shared.btyd_model_.bgnbd and model.fit_note_ == shared.fit_note_
+    np.testing.assert_array_equal(model.predict(train), shared.predict(train))
 
 
-def test_growth_path_learns_the_window_spend_and_grows_it_by_the_bgnbd_ratio(train, spec):
+def test_growth_path_learns_the_window_spend_and_grows_it_by_the_bgnbd_ratio(train, spec, btyd_fit, gbm):
     spend = train["label_window_spend"].to_numpy()
-    model = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, spend)
+    model = gbm
     assert model.grows_by_btyd_ and model.btyd_model_ is not None
     assert set(btyd.FEATURE_NAMES) <= set(model.spec_.names)
     # the GBM learnt the spend over L: the same fit as a GBM given the label-window spend directly
@@ -59,7 +84,7 @@ def test_growth_path_learns_the_window_spend_and_grows_it_by_the_bgnbd_ratio(tra
     assert np.all(ratio >= 1) and np.all(ratio <= HORIZON / LABEL_DAYS)
     np.testing.assert_allclose(model.predict(train), raw * ratio)
     # with L = H nothing grows: the model learns the (H-scaled = raw) spend
-    same = pp.GBMSpendRegressor(**kwargs(spec, label_days=HORIZON)).fit(train, spend)
+    same = pp.GBMSpendRegressor(**kwargs(spec, label_days=HORIZON)).fit(train, spend, btyd_fit=btyd_fit)
     assert not same.grows_by_btyd_
 
 
@@ -89,15 +114,14 @@ def test_constant_fallback_predicts_the_mean_h_scaled_label(train, spec):
     assert blend.weight_ is None and blend.fit_note_ == gbm.fit_note_
 
 
-def test_blend_reuses_the_fitted_gbm_or_fits_a_clone(train, spec):
+def test_blend_reuses_the_fitted_gbm_or_fits_a_clone(train, spec, btyd_fit, gbm):
     spend = train["label_window_spend"].to_numpy()
-    gbm = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, spend)
     prefit = pp.BTYDBlendRegressor(gbm, btyd_weight=0.5, prefit=True).fit(train, spend)
     # a shallow copy (its own level_), sharing the fitted trees: nothing is refitted
     assert prefit.estimator_ is not gbm and prefit.estimator_.estimator_ is gbm.estimator_ and prefit.weight_ == 0.5
     expected = np.clip(gbm.btyd_model_.transform(train)["btyd_expected_spend"].to_numpy(), 0, None)
     np.testing.assert_allclose(prefit.predict(train), 0.5 * gbm.predict(train) + 0.5 * expected)
-    fitted = pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec))).fit(train, spend)
+    fitted = pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec))).fit(train, spend, btyd_fit=btyd_fit)
     np.testing.assert_array_equal(fitted.predict(train), prefit.predict(train))
     with pytest.raises(NotFittedError):
         pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec)), prefit=True).fit(train, spend)
@@ -116,10 +140,9 @@ def test_baselines(train):
         pp.NaiveRateRegressor(horizon_days=HORIZON).fit(train.drop(columns=["tenure_days"]))
 
 
-def test_score_is_the_estimators_predict(train, spec):
+def test_score_is_the_estimators_predict(train, spec, btyd_fit, gbm):
     spend = train["label_window_spend"].to_numpy()
-    for model in (pp.GBMSpendRegressor(**kwargs(spec)).fit(train, spend),
-                  pp.LinearSpendRegressor(**kwargs(spec)).fit(train, spend)):
+    for model in (gbm, pp.LinearSpendRegressor(**kwargs(spec)).fit(train, spend, btyd_fit=btyd_fit)):
         blob = encode_blob(model)
         assert isinstance(pp.load_model(blob), pp.PurchasingPowerModel)
         np.testing.assert_array_equal(pp.score(blob, train).predicted_spend.to_numpy(), model.predict(train))
@@ -131,20 +154,24 @@ def test_score_is_the_estimators_predict(train, spec):
 # --------------------------------------------------------------------------- columns without a value
 
 
-def test_gbm_leaves_out_a_feature_without_values_in_its_rows(train, spec):
+def test_gbm_leaves_out_a_feature_without_values_in_its_rows(train, spec, btyd_fit):
     # A source that only exists in recent windows: empty in the older windows a stage fits on
     # (HistGradientBoosting cannot bin an all-missing column and raised before).
     spend = train["label_window_spend"].to_numpy()
     recent = train.assign(review_score=np.where(train.window_index == 2, 4.0, np.nan))
     older = recent[recent.window_index == 3]
+    older_btyd = btyd.fit(older, HORIZON, 42)  # one BTYD fit of the older rows, as a stage shares it
     features = select_features(recent)
-    gbm = pp.GBMSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3])
+    gbm = pp.GBMSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3],
+                                                       btyd_fit=older_btyd)
     assert "review_score" not in gbm.spec_.names and "review_score" in gbm.fit_note_
     assert np.isfinite(gbm.predict(recent)).all()
-    linear = pp.LinearSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3])
+    linear = pp.LinearSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3],
+                                                             btyd_fit=older_btyd)
     assert "review_score" in linear.spec_.names and "review_score" not in (linear.fit_note_ or "")
-    # with values the column is used, and nothing is said
-    assert "review_score" in pp.GBMSpendRegressor(**kwargs(features)).fit(recent, spend).spec_.names
+    # with values the column is used, and nothing is said (BTYD reads none of review_score: the
+    # rows' BTYD fit is the module's)
+    assert "review_score" in pp.GBMSpendRegressor(**kwargs(features)).fit(recent, spend, btyd_fit=btyd_fit).spec_.names
 
 
 def test_training_runs_when_bgnbd_fits_but_gamma_gamma_does_not():
