@@ -154,3 +154,77 @@ final as (
 
 select * from final
 {% endmacro %}
+
+
+{#-
+    Credit score and PD of every row of a population from its scorecard points (the output of
+    credit_scorecard_points on that population): base_points of credit_score_scale plus the sum
+    of the row's points, and that score's probability of default. The one place the score is
+    summed in SQL (today's customers: int_credit_sql_scores; the accounts the champion was fitted
+    on: int_credit_final_fit_scores). carry_columns: columns of the population kept beside the key.
+-#}
+{% macro credit_scores_from_points(population, points, key_column, carry_columns=[]) %}
+
+with
+
+population as (
+    select * from {{ population }}
+),
+
+points as (
+    select * from {{ points }}
+),
+
+scale as (
+    select * from {{ ref('credit_score_scale') }}
+),
+
+base as (
+    select distinct
+        model_name,
+        model_version,
+        base_points
+    from scale
+),
+
+summed_points as (
+    select
+        {{ key_column }},
+        sum(points) as scorecard_points
+    from points
+    group by {{ key_column }}
+),
+
+scored as (
+    select
+        population.{{ key_column }},
+        {%- for column in carry_columns %}
+        population.{{ column }},
+        {%- endfor %}
+        base.model_name,
+        base.model_version,
+        base.base_points + coalesce(summed_points.scorecard_points, 0) as credit_score
+    from population
+    cross join base
+    left join summed_points on population.{{ key_column }} = summed_points.{{ key_column }}
+),
+
+final as (
+    select
+        scored.{{ key_column }},
+        {%- for column in carry_columns %}
+        scored.{{ column }},
+        {%- endfor %}
+        cast(scored.credit_score as integer) as credit_score,
+        scale.probability_of_default,
+        scored.model_name,
+        scored.model_version
+    from scored
+    left join scale
+        on
+            scored.model_version = scale.model_version
+            and scored.credit_score = scale.credit_score
+)
+
+select * from final
+{% endmacro %}
