@@ -89,10 +89,10 @@ def test_features_at_a_cutoff_ignore_data_on_or_after_it(tmp_path, demo_raw, bui
     run_dbt(FEATURES_SELECTOR, warehouse=warehouse, raw_dir=tampered_raw, work_dir=tmp_path)
     same_cutoffs = query(warehouse, "select * from intermediate.int_feature_cutoffs order by window_index")
     pd.testing.assert_frame_equal(cutoffs, same_cutoffs)
-    # The protocol must not move. The build's id and the clean-order counts (which report on the
-    # data, tampered rows included) differ by design.
+    # The protocol must not move. The build's id and start time and the clean-order counts (which
+    # report on the data, tampered rows included) differ by design.
     context_sql = (
-        "select * exclude (context_run_id, clean_orders, clean_orders_in_horizon_before,"
+        "select * exclude (context_run_id, scored_at, clean_orders, clean_orders_in_horizon_before,"
         " clean_orders_in_label_windows) from intermediate.int_scoring_context"
     )
     pd.testing.assert_frame_equal(query(built_warehouse, context_sql), query(warehouse, context_sql))
