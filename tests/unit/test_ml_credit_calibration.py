@@ -27,16 +27,6 @@ def accounts():
     return make_accounts(3000, seed=11)
 
 
-@pytest.fixture(scope="module")
-def parts(accounts):
-    return {s: accounts[accounts.split == s].reset_index(drop=True) for s in credit.SPLITS}
-
-
-@pytest.fixture(scope="module")
-def spec(accounts):
-    return select_features(accounts)
-
-
 def calibrated(spec, parts, method, calibration=None):
     model = credit.make_model(credit.SCORECARD, spec, with_method(method))
     model.fit(parts["train"], parts["train"]["is_default"])

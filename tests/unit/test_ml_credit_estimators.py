@@ -13,7 +13,6 @@ from sklearn.exceptions import NotFittedError
 
 from shopper_scores.ml import credit
 from shopper_scores.ml.credit.calibration import sigmoid
-from shopper_scores.ml.features import select_features
 
 from .test_ml_credit import make_accounts
 
@@ -24,16 +23,6 @@ PARAMS = credit.CreditParams(as_of_date="2024-06-30", random_seed=42,
 @pytest.fixture(scope="module")
 def accounts():
     return make_accounts(800, seed=5)
-
-
-@pytest.fixture(scope="module")
-def parts(accounts):
-    return {s: accounts[accounts.split == s].reset_index(drop=True) for s in credit.SPLITS}
-
-
-@pytest.fixture(scope="module")
-def spec(accounts):
-    return select_features(accounts)
 
 
 def fitted_attributes(model):

@@ -17,12 +17,12 @@ from sklearn.base import BaseEstimator
 
 from ..features import MISSING_CATEGORY
 
-__all__ = ["OTHER_CATEGORY", "FeatureBinning", "format_number", "merge_ordered_bins"]
+__all__ = ["OTHER_CATEGORY", "FeatureBinning", "merge_ordered_bins"]
 
 OTHER_CATEGORY = "(other)"
 
 
-def format_number(x: float) -> str:
+def _format_number(x: float) -> str:
     return format(float(x), ".6g")
 
 
@@ -258,7 +258,7 @@ class FeatureBinning(BaseEstimator):
     @property
     def labels_(self) -> list[str]:
         if self.kind == "numeric":
-            bounds = ["-inf", *(format_number(e) for e in self.edges_), "inf"]
+            bounds = ["-inf", *(_format_number(e) for e in self.edges_), "inf"]
             intervals = [
                 f"({lo}, {hi}]" if hi != "inf" else f"({lo}, {hi})"
                 for lo, hi in zip(bounds[:-1], bounds[1:])
