@@ -44,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,6 +98,8 @@ class Measured:
     peak_rss_bytes: int
     returncode: int
     log: str
+    # (unix time, resident bytes) of the child, sampled while it ran: which step the peak falls in.
+    rss_samples: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -110,16 +113,48 @@ class Measured:
         return Path(self.log).read_text(errors="replace")[-chars:]
 
 
-def run_measured(command: list[str], *, env: dict, log: Path) -> Measured:
-    """Run one child with its output in ``log``; wait4 gives that child's own peak RSS (kB on Linux)."""
+def _resident_bytes(pid: int) -> int | None:
+    """The current resident set of ``pid`` (VmRSS in /proc; None once it has gone or off Linux)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_measured(command: list[str], *, env: dict, log: Path, sample_every_s: float | None = None) -> Measured:
+    """Run one child with its output in ``log``; wait4 gives that child's own peak RSS (kB on Linux).
+
+    With ``sample_every_s``, a thread also samples the child's resident set while it runs, so the
+    peak can be placed in time (and, for dbt, in the nodes running then). The samples only locate
+    the peak: wait4's figure is the measurement (a sample can miss a short spike).
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
+    samples: list[tuple[float, int]] = []
     with open(log, "w") as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(sample_every_s):
+                rss = _resident_bytes(process.pid)
+                if rss is not None:
+                    samples.append((time.time(), rss))
+
+        sampler = threading.Thread(target=sample, daemon=True) if sample_every_s else None
+        if sampler:
+            sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
+        done.set()
+        if sampler:
+            sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(wall, usage.ru_maxrss * 1024, process.returncode, str(log))
+    return Measured(wall, usage.ru_maxrss * 1024, process.returncode, str(log), samples)
 
 
 # The reference runs as `python -c` with nothing but duckdb imported, so its time and memory are
@@ -158,6 +193,33 @@ class Node:
     folder: str
     seconds: float
     status: str
+    # When the node executed (unix time; None when run_results has no execute timing).
+    started: float | None = None
+    completed: float | None = None
+
+
+def _execute_span(result: dict) -> tuple[float | None, float | None]:
+    for step in result.get("timing") or []:
+        if step.get("name") == "execute" and step.get("started_at") and step.get("completed_at"):
+            parse = lambda text: datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # noqa: E731
+            return parse(step["started_at"]), parse(step["completed_at"])
+    return None, None
+
+
+def node_peaks(nodes: list[Node], samples: list[tuple[float, int]]) -> list[tuple[Node, int]]:
+    """Each node with the largest resident set sampled while it executed, largest first.
+
+    dbt runs two nodes at once, so a sample belongs to every node running at that moment: the
+    list says where the memory peak happens, not what each node alone would need.
+    """
+    peaks = []
+    for node in nodes:
+        if node.started is None:
+            continue
+        during = [rss for t, rss in samples if node.started <= t <= node.completed]
+        if during:
+            peaks.append((node, max(during)))
+    return sorted(peaks, key=lambda pair: pair[1], reverse=True)
 
 
 def _stage(unique_id: str, node: dict | None) -> tuple[str, str]:
@@ -189,7 +251,7 @@ def build_nodes(target: Path) -> tuple[list[Node], float]:
     for result in results["results"]:
         stage, folder = _stage(result["unique_id"], lookup.get(result["unique_id"]))
         nodes.append(Node(result["unique_id"], stage, folder, float(result.get("execution_time") or 0.0),
-                          result.get("status", "")))
+                          result.get("status", ""), *_execute_span(result)))
     return nodes, float(results.get("elapsed_time") or 0.0)
 
 
@@ -345,7 +407,8 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> SizeResult:
         stale.unlink(missing_ok=True)
     shutil.rmtree(dbt_dir, ignore_errors=True)
     result.build = run_measured(dbt_command(["build"], raw_dir=raw, work_dir=dbt_dir),
-                                env={**dbt_env(warehouse), "OMP_NUM_THREADS": "1"}, log=logs / "dbt_build.log")
+                                env={**dbt_env(warehouse), "OMP_NUM_THREADS": "1"}, log=logs / "dbt_build.log",
+                                sample_every_s=0.5)
     if (dbt_dir / "target" / "run_results.json").exists():
         result.nodes, result.dbt_elapsed_s = build_nodes(dbt_dir / "target")
     if not result.build.ok:
@@ -478,6 +541,11 @@ def print_size(r: SizeResult) -> None:
         out.append("\nfeatures stage by folder: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(folders.items())))
         slowest = sorted(r.nodes, key=lambda n: n.seconds, reverse=True)[:3]
         out.append("slowest nodes: " + "; ".join(f"{n.unique_id} {n.seconds:.1f} s" for n in slowest))
+        if r.build and r.build.rss_samples:
+            peaks = node_peaks(r.nodes, r.build.rss_samples)[:5]
+            out.append("largest resident set sampled every 0.5 s while a node ran (two nodes run at once, so a "
+                       "sample counts for both): " + "; ".join(
+                           f"{n.unique_id.split('.')[-1]} {rss / GB:.2f} GB" for n, rss in peaks))
     rs = ratios(r)
     out.append("\n| measure | value | target |")
     out.append("|---|---|---|")
