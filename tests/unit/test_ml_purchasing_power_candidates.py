@@ -8,7 +8,7 @@ from shopper_scores.ml import btyd
 from shopper_scores.ml import purchasing_power as pp
 from shopper_scores.ml.features import select_features
 
-from .test_ml_purchasing_power_regression import HORIZON, LABEL_DAYS, make_frame
+from .test_ml_purchasing_power_regression import HORIZON, LABEL_DAYS, estimator_kwargs, make_frame
 
 
 @pytest.fixture(scope="module")
@@ -19,15 +19,6 @@ def train():
 @pytest.fixture(scope="module")
 def spec(train):
     return select_features(train)
-
-
-@pytest.fixture(scope="module")
-def btyd_fit(train):
-    return btyd.fit(train, HORIZON, 42)
-
-
-def kwargs(spec):
-    return {"features": spec, "horizon_days": HORIZON, "label_window_days": LABEL_DAYS, "random_seed": 42}
 
 
 def spend(frame):
@@ -74,7 +65,7 @@ def test_btyd_candidate_without_bgnbd_predicts_the_mean_label(train):
 
 def test_every_learnt_candidate_forecasts_any_span(train, spec, btyd_fit):
     y = spend(train)
-    gbm = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    gbm = pp.GBMSpendRegressor(**estimator_kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
     assert gbm.grows_by_btyd_
     # the GBM learnt the spend over L: at L its forecast is not grown at all
     np.testing.assert_allclose(gbm.predict(train, HORIZON),
@@ -84,7 +75,7 @@ def test_every_learnt_candidate_forecasts_any_span(train, spec, btyd_fit):
     np.testing.assert_allclose(blend.predict(train, LABEL_DAYS),
                                0.5 * gbm.predict(train, LABEL_DAYS) + 0.5 * np.clip(expected, 0, None))
     # a level scales the model's own forecast, and a blend's level is its own
-    gbm_level = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    gbm_level = pp.GBMSpendRegressor(**estimator_kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
     gbm_level.level_ = 1.5
     np.testing.assert_allclose(gbm_level.predict(train), 1.5 * gbm.predict(train))
     np.testing.assert_allclose(pp.BTYDBlendRegressor(gbm_level, prefit=True).fit(train, y).predict(train),
@@ -97,7 +88,7 @@ def test_boosted_btyd_learns_a_multiplicative_correction(train, spec, btyd_fit):
     north = (train["region"] == "north").to_numpy()
     expected = fitted.expected_spend(train, LABEL_DAYS)
     y = expected * np.where(north, 2.0, 1.0)
-    model = pp.BTYDBoostedRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    model = pp.BTYDBoostedRegressor(**estimator_kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
     correction = model.predict(train, LABEL_DAYS) / expected
     assert np.median(correction[north]) == pytest.approx(2.0, rel=0.1)
     assert np.median(correction[~north]) == pytest.approx(1.0, rel=0.1)
@@ -112,8 +103,8 @@ def test_boosted_btyd_learns_a_multiplicative_correction(train, spec, btyd_fit):
 
 
 def test_boosted_btyd_without_bgnbd_is_constant_and_says_so(train, spec):
-    model = pp.BTYDBoostedRegressor(**kwargs(spec)).fit(train, spend(train),
-                                                        btyd_fit=(btyd.BTYDModel(HORIZON, None, None), None))
+    no_bgnbd = (btyd.BTYDModel(HORIZON, None, None), None)
+    model = pp.BTYDBoostedRegressor(**estimator_kwargs(spec)).fit(train, spend(train), btyd_fit=no_bgnbd)
     assert model.estimator_ is None and "constant prediction" in model.fit_note_
     assert len(set(model.predict(train.iloc[:5]))) == 1
 
@@ -135,7 +126,7 @@ def test_stack_weights_recover_a_known_combination():
 
 def test_stack_predicts_the_weighted_sum_of_its_bases_without_their_levels(train, spec, btyd_fit):
     y = spend(train)
-    gbm = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    gbm = pp.GBMSpendRegressor(**estimator_kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
     naive = pp.NaiveRateRegressor(horizon_days=HORIZON).fit(train)
     plain = gbm.predict(train, 40)
     gbm.level_ = 3.0  # a training run's level on a base is not the stack's
@@ -165,7 +156,7 @@ def test_naive_rate_spreads_spend_over_the_shops_history_not_a_short_tenure():
 
 def test_two_part_is_purchase_probability_times_spend_given_a_purchase(train, spec, btyd_fit):
     y = spend(train)
-    model = pp.TwoPartSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    model = pp.TwoPartSpendRegressor(**estimator_kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
     with_btyd = btyd_fit[0].transform(train)
     from shopper_scores.ml.features import prepare_features
 
@@ -185,13 +176,13 @@ def test_two_part_is_purchase_probability_times_spend_given_a_purchase(train, sp
 def test_two_part_with_too_few_buyers_is_constant(train, spec):
     y = np.zeros(len(train))
     y[:5] = 10.0
-    model = pp.TwoPartSpendRegressor(**kwargs(spec)).fit(train, y)
+    model = pp.TwoPartSpendRegressor(**estimator_kwargs(spec)).fit(train, y)
     assert model.estimator_ is None and "too few buyers" in model.fit_note_
 
 
 def test_mlp_learns_the_log_spend_and_is_bounded_in_rows(train, spec, btyd_fit):
     y = spend(train)
-    model = pp.MLPSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    model = pp.MLPSpendRegressor(**estimator_kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
     prediction = model.predict(train)
     assert np.all(np.isfinite(prediction)) and np.all(prediction >= 0)
     # it learns something: its forecasts rank the spend better than chance
@@ -199,8 +190,8 @@ def test_mlp_learns_the_log_spend_and_is_bounded_in_rows(train, spec, btyd_fit):
 
     assert spearmanr(prediction, y).statistic > 0.1
     # deterministic (fixed seed), and at most max_rows rows are fitted on
-    again = pp.MLPSpendRegressor(**kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
+    again = pp.MLPSpendRegressor(**estimator_kwargs(spec)).fit(train, y, btyd_fit=btyd_fit)
     np.testing.assert_array_equal(again.predict(train), prediction)
-    small = pp.MLPSpendRegressor(**kwargs(spec), params=pp.MLPParams(max_rows=100, max_iter=20))
+    small = pp.MLPSpendRegressor(**estimator_kwargs(spec), params=pp.MLPParams(max_rows=100, max_iter=20))
     small.fit(train, y, btyd_fit=btyd_fit)
     assert "uniform sample of 100 of 800 rows" in small.fit_note_

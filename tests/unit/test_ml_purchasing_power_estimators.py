@@ -13,7 +13,7 @@ from shopper_scores.ml import btyd
 from shopper_scores.ml import purchasing_power as pp
 from shopper_scores.ml.features import encode_blob, prepare_features, select_features
 
-from .test_ml_purchasing_power_regression import HORIZON, LABEL_DAYS, make_frame
+from .test_ml_purchasing_power_regression import HORIZON, LABEL_DAYS, estimator_kwargs, make_frame
 
 
 @pytest.fixture(scope="module")
@@ -26,27 +26,16 @@ def spec(train):
     return select_features(train)
 
 
-# The BG/NBD fit dominates a candidate's fit on these rows (about a second, its optimum lies on a
-# flat ridge): fitted once here and passed in as ``btyd_fit``, what ``fit`` would compute itself
-# (test_constructor_... checks that a fit without it gives the very same model).
-@pytest.fixture(scope="module")
-def btyd_fit(train):
-    return btyd.fit(train, HORIZON, 42)
-
-
 @pytest.fixture(scope="module")
 def _gbm(train, spec, btyd_fit):
-    return pp.GBMSpendRegressor(**kwargs(spec)).fit(train, train["label_window_spend"].to_numpy(), btyd_fit=btyd_fit)
+    return pp.GBMSpendRegressor(**estimator_kwargs(spec)).fit(train, train["label_window_spend"].to_numpy(),
+                                                              btyd_fit=btyd_fit)
 
 
 @pytest.fixture
 def gbm(_gbm):
     """The GBM fitted on ``train`` (a copy per test: a test may change it)."""
     return deepcopy(_gbm)
-
-
-def kwargs(spec, label_days=LABEL_DAYS):
-    return {"features": spec, "horizon_days": HORIZON, "label_window_days": label_days, "random_seed": 42}
 
 
 def test_meta_and_label_columns_are_not_features(spec):
@@ -56,7 +45,7 @@ def test_meta_and_label_columns_are_not_features(spec):
 
 @pytest.mark.parametrize("cls", [pp.GBMSpendRegressor, pp.LinearSpendRegressor])
 def test_constructor_holds_parameters_only_and_fit_returns_self(cls, train, spec, btyd_fit):
-    model = cls(**kwargs(spec))
+    model = cls(**estimator_kwargs(spec))
     assert not any(name.endswith("_") for name in vars(model))
     assert set(model.get_params()) == {"features", "horizon_days", "label_window_days", "random_seed", "params"}
     with pytest.raises(NotFittedError):
@@ -67,7 +56,7 @@ def test_constructor_holds_parameters_only_and_fit_returns_self(cls, train, spec
     copy = clone(model)
     assert copy.get_params()["params"] == model.params and not hasattr(copy, "estimator_")
     # without btyd_fit, fit fits BTYD on X itself: the same model as with the module's btyd_fit
-    shared = cls(**kwargs(spec)).fit(train, train["label_window_spend"], btyd_fit=btyd_fit)
+    shared = cls(**estimator_kwargs(spec)).fit(train, train["label_window_spend"], btyd_fit=btyd_fit)
     assert model.btyd_model_.bgnbd == shared.btyd_model_.bgnbd and model.fit_note_ == shared.fit_note_
     np.testing.assert_array_equal(model.predict(train), shared.predict(train))
 
@@ -84,18 +73,18 @@ def test_growth_path_learns_the_window_spend_and_grows_it_by_the_bgnbd_ratio(tra
     assert np.all(ratio >= 1) and np.all(ratio <= HORIZON / LABEL_DAYS)
     np.testing.assert_allclose(model.predict(train), raw * ratio)
     # with L = H nothing grows: the model learns the (H-scaled = raw) spend
-    same = pp.GBMSpendRegressor(**kwargs(spec, label_days=HORIZON)).fit(train, spend, btyd_fit=btyd_fit)
+    same = pp.GBMSpendRegressor(**estimator_kwargs(spec, label_days=HORIZON)).fit(train, spend, btyd_fit=btyd_fit)
     assert not same.grows_by_btyd_
 
 
 def test_without_btyd_the_label_is_h_scaled(train, spec):
     spend = train["label_window_spend"].to_numpy()
     no_btyd = train.drop(columns=["days_since_first_order"])
-    model = pp.LinearSpendRegressor(**kwargs(select_features(no_btyd))).fit(no_btyd, spend)
+    model = pp.LinearSpendRegressor(**estimator_kwargs(select_features(no_btyd))).fit(no_btyd, spend)
     assert model.btyd_model_ is None and not model.grows_by_btyd_
     assert "BTYD features need columns" in model.fit_note_
     # the constant-rate scale: the same fit as on spend x H / L
-    scaled = pp.LinearSpendRegressor(**kwargs(select_features(no_btyd), label_days=HORIZON)).fit(
+    scaled = pp.LinearSpendRegressor(**estimator_kwargs(select_features(no_btyd), label_days=HORIZON)).fit(
         no_btyd, pp.horizon_scaled_spend(spend, LABEL_DAYS, HORIZON))
     np.testing.assert_allclose(model.predict(no_btyd), scaled.predict(no_btyd), rtol=1e-9)
 
@@ -103,10 +92,10 @@ def test_without_btyd_the_label_is_h_scaled(train, spec):
 def test_constant_fallback_predicts_the_mean_h_scaled_label(train, spec):
     zero = np.zeros(len(train))
     zero[:3] = -5.0
-    gbm = pp.GBMSpendRegressor(**kwargs(spec)).fit(train, zero)
+    gbm = pp.GBMSpendRegressor(**estimator_kwargs(spec)).fit(train, zero)
     assert gbm.estimator_ is None and gbm.constant_ == 0.0 and "constant prediction" in gbm.fit_note_
     one_row = train.iloc[:1]
-    linear = pp.LinearSpendRegressor(**kwargs(spec)).fit(one_row, [10.0])
+    linear = pp.LinearSpendRegressor(**estimator_kwargs(spec)).fit(one_row, [10.0])
     assert linear.constant_ == 30.0
     np.testing.assert_array_equal(linear.predict(train.iloc[:4]), [30.0] * 4)
     # the blend of a constant GBM is that constant, without a blending note
@@ -121,10 +110,10 @@ def test_blend_reuses_the_fitted_gbm_or_fits_a_clone(train, spec, btyd_fit, gbm)
     assert prefit.estimator_ is not gbm and prefit.estimator_.estimator_ is gbm.estimator_ and prefit.weight_ == 0.5
     expected = np.clip(gbm.btyd_model_.transform(train)["btyd_expected_spend"].to_numpy(), 0, None)
     np.testing.assert_allclose(prefit.predict(train), 0.5 * gbm.predict(train) + 0.5 * expected)
-    fitted = pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec))).fit(train, spend, btyd_fit=btyd_fit)
+    fitted = pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**estimator_kwargs(spec))).fit(train, spend, btyd_fit=btyd_fit)
     np.testing.assert_array_equal(fitted.predict(train), prefit.predict(train))
     with pytest.raises(NotFittedError):
-        pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**kwargs(spec)), prefit=True).fit(train, spend)
+        pp.BTYDBlendRegressor(pp.GBMSpendRegressor(**estimator_kwargs(spec)), prefit=True).fit(train, spend)
     assert len(prefit.predict(train.iloc[:0])) == 0
 
 
@@ -142,7 +131,7 @@ def test_baselines(train):
 
 def test_score_is_the_estimators_predict(train, spec, btyd_fit, gbm):
     spend = train["label_window_spend"].to_numpy()
-    for model in (gbm, pp.LinearSpendRegressor(**kwargs(spec)).fit(train, spend, btyd_fit=btyd_fit)):
+    for model in (gbm, pp.LinearSpendRegressor(**estimator_kwargs(spec)).fit(train, spend, btyd_fit=btyd_fit)):
         blob = encode_blob(model)
         assert isinstance(pp.load_model(blob), pp.PurchasingPowerModel)
         np.testing.assert_array_equal(pp.score(blob, train).predicted_spend.to_numpy(), model.predict(train))
@@ -162,16 +151,16 @@ def test_gbm_leaves_out_a_feature_without_values_in_its_rows(train, spec, btyd_f
     older = recent[recent.window_index == 3]
     older_btyd = btyd.fit(older, HORIZON, 42)  # one BTYD fit of the older rows, as a stage shares it
     features = select_features(recent)
-    gbm = pp.GBMSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3],
-                                                       btyd_fit=older_btyd)
+    older_spend = spend[recent.window_index.to_numpy() == 3]
+    gbm = pp.GBMSpendRegressor(**estimator_kwargs(features)).fit(older, older_spend, btyd_fit=older_btyd)
     assert "review_score" not in gbm.spec_.names and "review_score" in gbm.fit_note_
     assert np.isfinite(gbm.predict(recent)).all()
-    linear = pp.LinearSpendRegressor(**kwargs(features)).fit(older, spend[recent.window_index.to_numpy() == 3],
-                                                             btyd_fit=older_btyd)
+    linear = pp.LinearSpendRegressor(**estimator_kwargs(features)).fit(older, older_spend, btyd_fit=older_btyd)
     assert "review_score" in linear.spec_.names and "review_score" not in (linear.fit_note_ or "")
     # with values the column is used, and nothing is said (BTYD reads none of review_score: the
     # rows' BTYD fit is the module's)
-    assert "review_score" in pp.GBMSpendRegressor(**kwargs(features)).fit(recent, spend, btyd_fit=btyd_fit).spec_.names
+    with_values = pp.GBMSpendRegressor(**estimator_kwargs(features)).fit(recent, spend, btyd_fit=btyd_fit)
+    assert "review_score" in with_values.spec_.names
 
 
 def test_training_runs_when_bgnbd_fits_but_gamma_gamma_does_not():

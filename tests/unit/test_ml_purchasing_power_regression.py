@@ -24,6 +24,11 @@ HORIZON, LABEL_DAYS = 90, 30
 RTOL = 1e-3
 
 
+def estimator_kwargs(spec, label_days: int = LABEL_DAYS) -> dict:
+    """The constructor arguments of a learnt candidate on :func:`make_frame` rows with features ``spec``."""
+    return {"features": spec, "horizon_days": HORIZON, "label_window_days": label_days, "random_seed": 42}
+
+
 def make_frame(n: int = 200, windows=(1, 2, 3, 4), seed: int = 3, label_days: int = LABEL_DAYS) -> pd.DataFrame:
     """Customers x label windows with BTYD inputs; the spend over each window is zero-heavy, with refunds."""
     rng = np.random.default_rng(seed)

@@ -26,6 +26,16 @@ def _format_number(x: float) -> str:
     return format(float(x), ".6g")
 
 
+def _smaller_neighbour(sizes, i: int) -> int:
+    """The neighbour that unit ``i`` of an ordered sequence (at least two units) is merged into:
+    the smaller one, left on ties; the only one at either end."""
+    if i == 0:
+        return 1
+    if i == len(sizes) - 1:
+        return i - 1
+    return i - 1 if sizes[i - 1] <= sizes[i + 1] else i + 1
+
+
 def _merge_small_numeric_bins(edges: np.ndarray, x: np.ndarray, min_count: float) -> np.ndarray:
     """Remove edges until every non-missing bin holds at least ``min_count`` rows.
 
@@ -38,13 +48,8 @@ def _merge_small_numeric_bins(edges: np.ndarray, x: np.ndarray, min_count: float
         smallest = int(np.argmin(counts))
         if counts[smallest] >= min_count:
             break
-        if smallest == 0:
-            drop = 0
-        elif smallest == len(counts) - 1:
-            drop = smallest - 1
-        else:
-            drop = smallest - 1 if counts[smallest - 1] <= counts[smallest + 1] else smallest
-        del edges[drop]
+        # the edge between the two bins goes (edge k separates bins k and k + 1)
+        del edges[min(smallest, _smaller_neighbour(counts, smallest))]
     return np.asarray(edges, dtype=float)
 
 
@@ -58,13 +63,7 @@ def _merge_small_ordered(counts: np.ndarray, min_count: float) -> np.ndarray:
         smallest = int(np.argmin(sizes))
         if sizes[smallest] >= min_count:
             break
-        if smallest == 0:
-            other = 1
-        elif smallest == len(groups) - 1:
-            other = smallest - 1
-        else:
-            other = smallest - 1 if sizes[smallest - 1] <= sizes[smallest + 1] else smallest + 1
-        lo, hi = sorted((smallest, other))
+        lo, hi = sorted((smallest, _smaller_neighbour(sizes, smallest)))
         groups[lo:hi + 1] = [groups[lo] + groups[hi]]
         sizes[lo:hi + 1] = [sizes[lo] + sizes[hi]]
     index = np.zeros(len(counts), dtype=np.int64)
