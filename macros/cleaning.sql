@@ -89,6 +89,48 @@
 {%- endmacro %}
 
 
+{% macro rank_duplicates(relation, key, survivor_order) -%}
+    {#- The body of a base model's `ranked` CTE: every row of `relation` with duplicate_rank. Of
+        the clean rows (row_level_reason null) sharing the `key` columns, the first in
+        `survivor_order` (column names, each optionally with desc; every term sorts nulls last)
+        has rank 1, the others 2, 3, ... (duplicate); every other row has rank 1. Only the clean
+        rows whose key repeats go through the window: a group-by finds those few, where a window
+        over every row sorted tens of millions of rows to find a handful of duplicates. A row that
+        fails a row-level check keeps that reason, so it needs no rank. A clean row's key is never
+        null (null_key comes first), so a repeated key has no null column. -#}
+    {%- set joined = [] -%}
+    {%- for column in key -%}
+        {%- do joined.append(relation ~ "." ~ column ~ " = repeated_keys." ~ column) -%}
+    {%- endfor %}
+    with repeated_keys as (
+        select {{ key | join(', ') }}
+        from {{ relation }}
+        where row_level_reason is null
+        group by {{ key | join(', ') }}
+        having count(*) > 1
+    )
+
+    select
+        {{ relation }}.*,
+        1 as duplicate_rank
+    from {{ relation }}
+    left join repeated_keys on {{ joined | join(' and ') }}
+    where {{ relation }}.row_level_reason is not null or repeated_keys.{{ key[0] }} is null
+
+    union all
+
+    select
+        {{ relation }}.*,
+        row_number() over (
+            partition by {{ relation }}.{{ key | join(', ' ~ relation ~ '.') }}
+            order by {{ relation }}.{{ survivor_order | join(' nulls last, ' ~ relation ~ '.') }} nulls last
+        ) as duplicate_rank
+    from {{ relation }}
+    inner join repeated_keys on {{ joined | join(' and ') }}
+    where {{ relation }}.row_level_reason is null
+{%- endmacro %}
+
+
 {% macro safe_count(column) -%}
     {#- A count-like (integer) column is parsed as a number, not as an integer: a cast to integer
         would round 1.5 (and CSV text and Parquet doubles round differently). The base model

@@ -66,14 +66,10 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.credit_account_id, checked.row_level_reason is null
-            order by
-                checked.opened_at nulls last, checked.customer_id nulls last, checked.principal nulls last, checked.term_months nulls last, checked.order_id nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['credit_account_id'],
+        survivor_order=['opened_at', 'customer_id', 'principal', 'term_months', 'order_id']
+    ) }}
 ),
 
 final as (

@@ -53,13 +53,10 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.customer_id, checked.row_level_reason is null
-            order by checked.signup_at nulls last, checked.region nulls last, checked.city_tier nulls last, checked.birth_year nulls last, checked.gender nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['customer_id'],
+        survivor_order=['signup_at', 'region', 'city_tier', 'birth_year', 'gender']
+    ) }}
 ),
 
 final as (

@@ -51,35 +51,12 @@ checked as (
     cross join extraction
 ),
 
--- The duplicate rule (first clean version by time, then columns) only matters for clean rows
--- whose id repeats: those few are ranked; every other row is first of its kind. A window over
--- every row sorted tens of millions of rows to find a handful of duplicates.
-repeated_ids as (
-    select event_key
-    from checked
-    where row_level_reason is null
-    group by event_key
-    having count(*) > 1
-),
-
+-- The first clean version by time, then columns, is kept; event_key groups as event_id does.
 ranked as (
-    select
-        checked.*,
-        1 as duplicate_rank
-    from checked
-    left join repeated_ids on checked.event_key = repeated_ids.event_key
-    where checked.row_level_reason is not null or repeated_ids.event_key is null
-    union all
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.event_key
-            order by
-                checked.event_at nulls last, checked.customer_id nulls last, checked.session_id nulls last, checked.event_type nulls last, checked.product_id nulls last
-        ) as duplicate_rank
-    from checked
-    inner join repeated_ids on checked.event_key = repeated_ids.event_key
-    where checked.row_level_reason is null
+    {{ rank_duplicates(
+        'checked', key=['event_key'],
+        survivor_order=['event_at', 'customer_id', 'session_id', 'event_type', 'product_id']
+    ) }}
 ),
 
 final as (

@@ -57,40 +57,11 @@ checked as (
     from typed
 ),
 
--- As in base_shop__events: only clean rows whose key repeats are ranked by the duplicate rule.
-repeated_keys as (
-    select
-        order_key,
-        line_number
-    from checked
-    where row_level_reason is null
-    group by order_key, line_number
-    having count(*) > 1
-),
-
 ranked as (
-    select
-        checked.*,
-        1 as duplicate_rank
-    from checked
-    left join repeated_keys
-        on
-            checked.order_key = repeated_keys.order_key
-            and checked.line_number = repeated_keys.line_number
-    where checked.row_level_reason is not null or repeated_keys.order_key is null
-    union all
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.order_key, checked.line_number
-            order by checked.product_id nulls last, checked.quantity nulls last, checked.unit_price nulls last
-        ) as duplicate_rank
-    from checked
-    inner join repeated_keys
-        on
-            checked.order_key = repeated_keys.order_key
-            and checked.line_number = repeated_keys.line_number
-    where checked.row_level_reason is null
+    {{ rank_duplicates(
+        'checked', key=['order_key', 'line_number'],
+        survivor_order=['product_id', 'quantity', 'unit_price']
+    ) }}
 ),
 
 final as (

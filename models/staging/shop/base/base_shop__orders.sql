@@ -107,26 +107,15 @@ checked as (
     cross join extraction
 ),
 
+-- Of two versions of an order, keep the one that reached the furthest state.
 ranked as (
-    select
-        checked.*,
-        -- Of two versions of an order, keep the one that reached the furthest state.
-        row_number() over (
-            partition by checked.order_id, checked.row_level_reason is null
-            order by
-                checked.returned_at desc nulls last,
-                checked.cancelled_at desc nulls last,
-                checked.delivered_at desc nulls last,
-                checked.shipped_at desc nulls last,
-                checked.paid_at desc nulls last,
-                checked.ordered_at asc nulls last,
-                checked.customer_id asc nulls last,
-                checked.order_amount asc nulls last,
-                checked.discount_amount asc nulls last,
-                checked.refund_amount asc nulls last,
-                checked.payment_method asc nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['order_id'],
+        survivor_order=[
+            'returned_at desc', 'cancelled_at desc', 'delivered_at desc', 'shipped_at desc', 'paid_at desc',
+            'ordered_at', 'customer_id', 'order_amount', 'discount_amount', 'refund_amount', 'payment_method',
+        ]
+    ) }}
 ),
 
 final as (

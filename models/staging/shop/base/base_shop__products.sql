@@ -30,13 +30,10 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.product_id, checked.row_level_reason is null
-            order by checked.category nulls last, checked.brand nulls last, checked.list_price nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['product_id'],
+        survivor_order=['category', 'brand', 'list_price']
+    ) }}
 ),
 
 final as (

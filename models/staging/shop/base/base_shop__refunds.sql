@@ -66,13 +66,10 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.refund_id, checked.row_level_reason is null
-            order by checked.refunded_at nulls last, checked.customer_id nulls last, checked.refund_amount nulls last, checked.order_id nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['refund_id'],
+        survivor_order=['refunded_at', 'customer_id', 'refund_amount', 'order_id']
+    ) }}
 ),
 
 final as (

@@ -67,19 +67,12 @@ checked as (
     cross join extraction
 ),
 
+-- Of two versions of an instalment, keep the one that records a payment.
 ranked as (
-    select
-        checked.*,
-        -- Of two versions of an instalment, keep the one that records a payment.
-        row_number() over (
-            partition by checked.credit_account_id, checked.installment_number, checked.row_level_reason is null
-            order by
-                checked.paid_at desc nulls last,
-                checked.amount_paid desc nulls last,
-                checked.due_date asc nulls last,
-                checked.amount_due asc nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['credit_account_id', 'installment_number'],
+        survivor_order=['paid_at desc', 'amount_paid desc', 'due_date', 'amount_due']
+    ) }}
 ),
 
 final as (

@@ -58,14 +58,10 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.review_id, checked.row_level_reason is null
-            order by
-                checked.reviewed_at nulls last, checked.customer_id nulls last, checked.product_id nulls last, checked.rating nulls last, checked.order_id nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['review_id'],
+        survivor_order=['reviewed_at', 'customer_id', 'product_id', 'rating', 'order_id']
+    ) }}
 ),
 
 final as (
