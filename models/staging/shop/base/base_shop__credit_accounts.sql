@@ -74,7 +74,6 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.credit_account_id']) }} as row_key,
         ranked.credit_account_id,
         ranked.customer_id,
         ranked.order_id,

@@ -61,7 +61,6 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.customer_id']) }} as row_key,
         ranked.customer_id,
         ranked.signup_at,
         -- Still a number: an implausible (even huge) birth year is not rejected here;

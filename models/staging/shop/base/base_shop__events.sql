@@ -61,7 +61,6 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.event_id']) }} as row_key,
         ranked.event_id,
         ranked.customer_id,
         ranked.session_id,

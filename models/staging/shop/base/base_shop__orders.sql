@@ -120,7 +120,6 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.order_id']) }} as row_key,
         ranked.order_id,
         ranked.customer_id,
         ranked.ordered_at,

@@ -38,7 +38,6 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.product_id']) }} as row_key,
         ranked.product_id,
         ranked.category,
         ranked.brand,

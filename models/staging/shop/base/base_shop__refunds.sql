@@ -74,7 +74,6 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.refund_id']) }} as row_key,
         ranked.refund_id,
         ranked.customer_id,
         ranked.order_id,

@@ -66,7 +66,6 @@ ranked as (
 
 final as (
     select
-        {{ row_key(['ranked.review_id']) }} as row_key,
         ranked.review_id,
         ranked.customer_id,
         ranked.product_id,
