@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('order_items') -%}
+
 with
 
 source as (
@@ -14,12 +16,12 @@ product_status as (
 
 typed as (
     select
-        {{ clean_id('source.order_id', raw='order_items') }} as order_id,
+        {{ clean_id('source.order_id', raw=raw_types) }} as order_id,
         {{ safe_count('source.line_number') }} as line_number,
-        {{ clean_id('source.product_id', raw='order_items') }} as product_id,
+        {{ clean_id('source.product_id', raw=raw_types) }} as product_id,
         {{ safe_count('source.quantity') }} as quantity,
         {{ safe_number('source.unit_price') }} as unit_price,
-        {{ id_match_key('source.order_id', raw='order_items') }} as order_key,
+        {{ id_match_key('source.order_id', raw=raw_types) }} as order_key,
         source.line_number as raw_line_number,
         source.quantity as raw_quantity,
         source.unit_price as raw_unit_price
@@ -47,8 +49,8 @@ checked as (
             when typed.unit_price < 0 then 'negative_amount'
             when typed.unit_price > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
             when
-                {{ has_control_character('typed.order_id', raw='order_items') }}
-                or {{ has_control_character('typed.product_id', raw='order_items') }}
+                {{ has_control_character('typed.order_id', raw=raw_types) }}
+                or {{ has_control_character('typed.product_id', raw=raw_types) }}
                 or {{ is_outside_integer_range('typed.line_number') }}
                 or {{ is_outside_integer_range('typed.quantity') }}
                 or typed.quantity <= 0

@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('orders') -%}
+
 with
 
 source as (
@@ -14,14 +16,14 @@ customer_status as (
 
 typed as (
     select
-        {{ clean_id('source.order_id', raw='orders') }} as order_id,
-        {{ clean_id('source.customer_id', raw='orders') }} as customer_id,
-        {{ safe_timestamp('source.ordered_at', raw='orders') }} as ordered_at,
-        {{ safe_timestamp('source.paid_at', raw='orders') }} as paid_at,
-        {{ safe_timestamp('source.shipped_at', raw='orders') }} as shipped_at,
-        {{ safe_timestamp('source.delivered_at', raw='orders') }} as delivered_at,
-        {{ safe_timestamp('source.cancelled_at', raw='orders') }} as cancelled_at,
-        {{ safe_timestamp('source.returned_at', raw='orders') }} as returned_at,
+        {{ clean_id('source.order_id', raw=raw_types) }} as order_id,
+        {{ clean_id('source.customer_id', raw=raw_types) }} as customer_id,
+        {{ safe_timestamp('source.ordered_at', raw=raw_types) }} as ordered_at,
+        {{ safe_timestamp('source.paid_at', raw=raw_types) }} as paid_at,
+        {{ safe_timestamp('source.shipped_at', raw=raw_types) }} as shipped_at,
+        {{ safe_timestamp('source.delivered_at', raw=raw_types) }} as delivered_at,
+        {{ safe_timestamp('source.cancelled_at', raw=raw_types) }} as cancelled_at,
+        {{ safe_timestamp('source.returned_at', raw=raw_types) }} as returned_at,
         {{ safe_number('source.order_amount') }} as order_amount,
         {{ safe_number('source.discount_amount') }} as discount_amount,
         {{ safe_number('source.refund_amount') }} as refund_amount,
@@ -90,9 +92,9 @@ checked as (
                 or typed.refund_amount > {{ var('order_amount_max_plausible') }}
                 then 'implausible_amount'
             when
-                {{ has_control_character('typed.order_id', raw='orders') }}
-                or {{ has_control_character('typed.customer_id', raw='orders') }}
-                or {{ has_control_character('typed.payment_method', raw='orders') }}
+                {{ has_control_character('typed.order_id', raw=raw_types) }}
+                or {{ has_control_character('typed.customer_id', raw=raw_types) }}
+                or {{ has_control_character('typed.payment_method', raw=raw_types) }}
                 or typed.discount_amount > typed.order_amount
                 then 'invalid_value'
             when

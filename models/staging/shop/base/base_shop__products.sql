@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('products') -%}
+
 with
 
 source as (
@@ -6,7 +8,7 @@ source as (
 
 typed as (
     select
-        {{ clean_id('source.product_id', raw='products') }} as product_id,
+        {{ clean_id('source.product_id', raw=raw_types) }} as product_id,
         {{ clean_code('source.category') }} as category,
         nullif(trim(cast(source.brand as {{ dbt.type_string() }})), '') as brand,
         {{ safe_number('source.list_price') }} as list_price,
@@ -23,7 +25,7 @@ checked as (
             when {{ is_non_finite('typed.list_price') }} then 'non_finite_value'
             when typed.list_price < 0 then 'negative_amount'
             when typed.list_price > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
-            when {{ has_control_character('typed.product_id', raw='products') }} or {{ has_control_character('typed.category', raw='products') }}
+            when {{ has_control_character('typed.product_id', raw=raw_types) }} or {{ has_control_character('typed.category', raw=raw_types) }}
                 then 'invalid_value'
         end as row_level_reason
     from typed
