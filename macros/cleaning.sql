@@ -5,7 +5,7 @@
 {% macro clean_id(column, raw=none) -%}
     {#- Ids are compared as trimmed text, whatever type the source used; blanks become null.
         Integer ids that went through a float column on export ('10.0') are read as '10'.
-        raw: the raw table, for the integer fast path (see raw_column_type). -#}
+        raw: the raw file's column types (raw_column_types), for the integer fast path. -#}
     {%- if is_integer_type(raw_column_type(raw, column)) -%}
     cast({{ column }} as {{ dbt.type_string() }})
     {%- else -%}
@@ -49,7 +49,7 @@
 
 
 {% macro safe_timestamp(column, raw=none) -%}
-    {#- raw: the raw table; a naive timestamp column there is already what this gives. -#}
+    {#- raw: the raw file's column types; a naive timestamp column there is already what this gives. -#}
     {%- if raw_column_type(raw, column) == 'TIMESTAMP' -%}
         {{ return(column) }}
     {%- endif -%}
@@ -86,6 +86,48 @@
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor -%}
     {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+
+{% macro rank_duplicates(relation, key, survivor_order) -%}
+    {#- The body of a base model's `ranked` CTE: every row of `relation` with duplicate_rank. Of
+        the clean rows (row_level_reason null) sharing the `key` columns, the first in
+        `survivor_order` (column names, each optionally with desc; every term sorts nulls last)
+        has rank 1, the others 2, 3, ... (duplicate); every other row has rank 1. Only the clean
+        rows whose key repeats go through the window: a group-by finds those few, where a window
+        over every row sorted tens of millions of rows to find a handful of duplicates. A row that
+        fails a row-level check keeps that reason, so it needs no rank. A clean row's key is never
+        null (null_key comes first), so a repeated key has no null column. -#}
+    {%- set joined = [] -%}
+    {%- for column in key -%}
+        {%- do joined.append(relation ~ "." ~ column ~ " = repeated_keys." ~ column) -%}
+    {%- endfor %}
+    with repeated_keys as (
+        select {{ key | join(', ') }}
+        from {{ relation }}
+        where row_level_reason is null
+        group by {{ key | join(', ') }}
+        having count(*) > 1
+    )
+
+    select
+        {{ relation }}.*,
+        1 as duplicate_rank
+    from {{ relation }}
+    left join repeated_keys on {{ joined | join(' and ') }}
+    where {{ relation }}.row_level_reason is not null or repeated_keys.{{ key[0] }} is null
+
+    union all
+
+    select
+        {{ relation }}.*,
+        row_number() over (
+            partition by {{ relation }}.{{ key | join(', ' ~ relation ~ '.') }}
+            order by {{ relation }}.{{ survivor_order | join(' nulls last, ' ~ relation ~ '.') }} nulls last
+        ) as duplicate_rank
+    from {{ relation }}
+    inner join repeated_keys on {{ joined | join(' and ') }}
+    where {{ relation }}.row_level_reason is null
 {%- endmacro %}
 
 
@@ -137,7 +179,7 @@
 {% macro has_control_character(column, raw=none) -%}
     {#- An id or a code holding a control character (NUL, BEL, tab, newline, ...: invalid_value):
         it would not match its parent or its code list, and breaks the files it is exported to.
-        raw: the raw table; an integer column there holds digits only. -#}
+        raw: the raw file's column types; an integer column there holds digits only. -#}
     {%- if is_integer_type(raw_column_type(raw, column)) -%}
         {{ return('false') }}
     {%- endif -%}
@@ -157,16 +199,27 @@
 {#- Fast paths for typed raw files. A Parquet column's type is known when the model compiles
     (from the file's metadata): an integer id needs no trimming, no '.0' repair and no control
     character check, and a naive timestamp needs no parsing. At tens of millions of rows those
-    string operations were most of staging's time. Pass raw='<table>' to use them; CSV and text
-    columns take the general path. -#}
+    string operations were most of staging's time. A model reads its raw file's types once,
+    `{%- set raw_types = raw_column_types('<table>') %}`, and passes raw=raw_types to the macros
+    that use them; CSV and text columns take the general path. -#}
+
+{% macro raw_column_types(table_name) -%}
+    {#- {lower-cased column name: upper-case type} of a present Parquet file read by DuckDB, from
+        its metadata; {} where every column takes the general path (CSV, another engine, no file). -#}
+    {%- set types = {} -%}
+    {%- if execute and var('raw_file_format') != 'csv' and target.type == 'duckdb'
+        and shop_source_present(table_name) -%}
+        {%- for name, data_type in raw_parquet_schema(table_name).items() -%}
+            {%- do types.update({name: data_type | upper}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(types) }}
+{%- endmacro %}
+
 
 {% macro raw_column_type(raw, column) -%}
-    {#- The raw file's type of `column` (its name after the last '.'), upper-case, or none. -#}
-    {%- if raw is none or not execute or var('raw_file_format') == 'csv' or target.type != 'duckdb'
-        or not shop_source_present(raw) -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return((raw_parquet_schema(raw).get(column.split('.')[-1] | lower) or '') | upper or none) }}
+    {#- The type of `column` (its name after the last '.') in raw (raw_column_types), or none. -#}
+    {{ return((raw or {}).get(column.split('.')[-1] | lower)) }}
 {%- endmacro %}
 
 

@@ -310,25 +310,37 @@
             ~ "See _shop__sources.yml for the raw layout"
             ~ ("; a CSV file must be comma-separated with a header line." if var('raw_file_format') == 'csv' else ".")) -%}
     {%- endif -%}
-    {%- if var('raw_file_format') == 'csv' -%}
-        {%- do problems.extend(raw_csv_line_problems(node)) -%}
-    {%- else -%}
-        {%- do problems.extend(raw_parquet_type_problems(node)) -%}
-    {%- endif -%}
+    {%- do problems.extend(raw_content_problems(node)) -%}
     {{ return(problems) }}
 {%- endmacro %}
 
 
-{% macro raw_csv_line_problems(node) -%}
-    {{ return(adapter.dispatch('raw_csv_line_problems', 'shopper_scores')(node)) }}
+{% macro raw_content_problems(node) -%}
+    {#- What reading a present file finds: malformed CSV lines, or Parquet columns of the wrong type. -#}
+    {{ return(adapter.dispatch('raw_content_problems', 'shopper_scores')(node)) }}
 {%- endmacro %}
 
-{% macro default__raw_csv_line_problems(node) -%}
+{% macro default__raw_content_problems(node) -%}
+    {#- Adapters without a file system view (warehouse tables) have no file to read. -#}
     {{ return([]) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_csv_line_problems(node) -%}
-    {#- Stop, naming the lines, rather than quarantine: a malformed line has no trustworthy fields
+{% macro duckdb__raw_content_problems(node) -%}
+    {%- if var('raw_file_format') == 'csv' -%}
+        {{ return(raw_csv_line_problems(node)) }}
+    {%- endif -%}
+    {{ return(raw_parquet_type_problems(node)) }}
+{%- endmacro %}
+
+{% macro spark__raw_content_problems(node) -%}
+    {#- Parquet only: spark__raw_file_state has stopped on any other format. -#}
+    {{ return(raw_parquet_type_problems(node)) }}
+{%- endmacro %}
+
+
+{% macro raw_csv_line_problems(node) -%}
+    {#- DuckDB's (its CSV reader's rejects tables): called by duckdb__raw_content_problems only.
+        Stop, naming the lines, rather than quarantine: a malformed line has no trustworthy fields
         to key a quarantine row on. The lenient pass finds short rows, unterminated quotes and
         non-UTF-8 bytes without failing on a bare carriage return; the strict pass (the mode the
         build reads in) finds rows with too many fields. Every column is counted: a bare count(*)
@@ -388,22 +400,6 @@
 
 
 {% macro raw_parquet_type_problems(node) -%}
-    {{ return(adapter.dispatch('raw_parquet_type_problems', 'shopper_scores')(node)) }}
-{%- endmacro %}
-
-{% macro default__raw_parquet_type_problems(node) -%}
-    {{ return([]) }}
-{%- endmacro %}
-
-{% macro duckdb__raw_parquet_type_problems(node) -%}
-    {{ return(raw_parquet_type_problems_by_query(node)) }}
-{%- endmacro %}
-
-{% macro spark__raw_parquet_type_problems(node) -%}
-    {{ return(raw_parquet_type_problems_by_query(node)) }}
-{%- endmacro %}
-
-{% macro raw_parquet_type_problems_by_query(node) -%}
     {#- A documented column must hold its own family or text that staging parses (quarantining what
         does not): a number any integer, decimal or float type; a timestamp or date any timestamp
         (with or without time zone) or a date; a text column text or numbers (integer ids). Anything

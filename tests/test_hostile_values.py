@@ -281,10 +281,12 @@ def hostile_builds(tmp_path_factory):
 
 
 def _verdicts(warehouse: Path) -> Counter:
-    """(table, row_key, rejection_reason) of every raw row, clean ones with reason None."""
-    union = " union all ".join(
-        f"select '{table}' as source_table, row_key, rejection_reason from staging.base_shop__{table}"
-        for table in ROW_TABLES)
+    """(table, row_key, rejection_reason) of every raw row: the quarantined ones as quarantined_rows
+    lists them, the clean ones (reason None) from the clean models, keyed as row_key keys them."""
+    clean = " union all ".join(
+        f"select '{table}' as source_table, concat_ws('|', {', '.join(f'cast({c} as varchar)' for c in KEYS[table])})"
+        f" as row_key, null as rejection_reason from staging.stg_shop__{table}" for table in ROW_TABLES)
+    union = f"select source_table, row_key, rejection_reason from main.quarantined_rows union all {clean}"
     frame = query(warehouse, union).astype(object)
     return Counter(map(tuple, frame.where(frame.notna(), None).itertuples(index=False)))
 

@@ -17,6 +17,7 @@
     post_hook="{{ check_extraction_cut() }}",
 ) }}
 {%- set plausible_from = var('earliest_plausible_date', '1990-01-01') %}
+{%- set raw_types = raw_column_types('orders') %}
 
 with
 
@@ -31,13 +32,13 @@ manifest_rows as (
 -- parse in the null day.
 raw_order_days as (
     select
-        cast({{ safe_timestamp('ordered_at', raw='orders') }} as date) as order_date,
+        cast({{ safe_timestamp('ordered_at', raw=raw_types) }} as date) as order_date,
         count(*) as raw_orders,
         count(ordered_at) as raw_times,
-        min({{ safe_timestamp('ordered_at', raw='orders') }}) as first_ordered_at,
-        max({{ safe_timestamp('ordered_at', raw='orders') }}) as last_ordered_at
+        min({{ safe_timestamp('ordered_at', raw=raw_types) }}) as first_ordered_at,
+        max({{ safe_timestamp('ordered_at', raw=raw_types) }}) as last_ordered_at
     from {{ shop_source('orders') }}
-    group by cast({{ safe_timestamp('ordered_at', raw='orders') }} as date)
+    group by cast({{ safe_timestamp('ordered_at', raw=raw_types) }} as date)
 ),
 
 -- Days that can date activity: parsed, not before the plausibility floor, finite.

@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('credit_accounts') -%}
+
 with
 
 source as (
@@ -18,10 +20,10 @@ order_status as (
 
 typed as (
     select
-        {{ clean_id('source.credit_account_id', raw='credit_accounts') }} as credit_account_id,
-        {{ clean_id('source.customer_id', raw='credit_accounts') }} as customer_id,
-        {{ clean_id('source.order_id', raw='credit_accounts') }} as order_id,
-        {{ safe_timestamp('source.opened_at', raw='credit_accounts') }} as opened_at,
+        {{ clean_id('source.credit_account_id', raw=raw_types) }} as credit_account_id,
+        {{ clean_id('source.customer_id', raw=raw_types) }} as customer_id,
+        {{ clean_id('source.order_id', raw=raw_types) }} as order_id,
+        {{ safe_timestamp('source.opened_at', raw=raw_types) }} as opened_at,
         {{ safe_number('source.principal') }} as principal,
         {{ safe_count('source.term_months') }} as term_months,
         source.opened_at as raw_opened_at,
@@ -53,9 +55,9 @@ checked as (
             when typed.principal < 0 then 'negative_amount'
             when typed.principal > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
             when
-                {{ has_control_character('typed.credit_account_id', raw='credit_accounts') }}
-                or {{ has_control_character('typed.customer_id', raw='credit_accounts') }}
-                or {{ has_control_character('typed.order_id', raw='credit_accounts') }}
+                {{ has_control_character('typed.credit_account_id', raw=raw_types) }}
+                or {{ has_control_character('typed.customer_id', raw=raw_types) }}
+                or {{ has_control_character('typed.order_id', raw=raw_types) }}
                 or {{ is_outside_integer_range('typed.term_months') }}
                 or typed.principal = 0
                 or typed.term_months < 1
@@ -66,19 +68,14 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.credit_account_id, checked.row_level_reason is null
-            order by
-                checked.opened_at nulls last, checked.customer_id nulls last, checked.principal nulls last, checked.term_months nulls last, checked.order_id nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['credit_account_id'],
+        survivor_order=['opened_at', 'customer_id', 'principal', 'term_months', 'order_id']
+    ) }}
 ),
 
 final as (
     select
-        {{ row_key(['ranked.credit_account_id']) }} as row_key,
         ranked.credit_account_id,
         ranked.customer_id,
         ranked.order_id,

@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('customers') -%}
+
 with
 
 source as (
@@ -10,8 +12,8 @@ extraction as (
 
 typed as (
     select
-        {{ clean_id('source.customer_id', raw='customers') }} as customer_id,
-        {{ safe_timestamp('source.signup_at', raw='customers') }} as signup_at,
+        {{ clean_id('source.customer_id', raw=raw_types) }} as customer_id,
+        {{ safe_timestamp('source.signup_at', raw=raw_types) }} as signup_at,
         {{ safe_count('source.birth_year') }} as birth_year,
         {{ clean_code('source.gender') }} as gender,
         {{ clean_code('source.region') }} as region,
@@ -42,9 +44,9 @@ checked as (
             when {{ is_implausibly_early('typed.signup_at') }} then 'implausible_date'
             when typed.signup_at > extraction.extracted_at then 'future_dated'
             when
-                {{ has_control_character('typed.customer_id', raw='customers') }}
-                or {{ has_control_character('typed.gender', raw='customers') }}
-                or {{ has_control_character('typed.region', raw='customers') }}
+                {{ has_control_character('typed.customer_id', raw=raw_types) }}
+                or {{ has_control_character('typed.gender', raw=raw_types) }}
+                or {{ has_control_character('typed.region', raw=raw_types) }}
                 or {{ is_outside_integer_range('typed.city_tier') }}
                 then 'invalid_value'
         end as row_level_reason
@@ -53,18 +55,14 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.customer_id, checked.row_level_reason is null
-            order by checked.signup_at nulls last, checked.region nulls last, checked.city_tier nulls last, checked.birth_year nulls last, checked.gender nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['customer_id'],
+        survivor_order=['signup_at', 'region', 'city_tier', 'birth_year', 'gender']
+    ) }}
 ),
 
 final as (
     select
-        {{ row_key(['ranked.customer_id']) }} as row_key,
         ranked.customer_id,
         ranked.signup_at,
         -- Still a number: an implausible (even huge) birth year is not rejected here;

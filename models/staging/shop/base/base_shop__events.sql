@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('events') -%}
+
 with
 
 source as (
@@ -18,13 +20,13 @@ product_status as (
 
 typed as (
     select
-        {{ clean_id('source.event_id', raw='events') }} as event_id,
-        {{ clean_id('source.customer_id', raw='events') }} as customer_id,
-        {{ clean_id('source.session_id', raw='events') }} as session_id,
-        {{ safe_timestamp('source.event_at', raw='events') }} as event_at,
+        {{ clean_id('source.event_id', raw=raw_types) }} as event_id,
+        {{ clean_id('source.customer_id', raw=raw_types) }} as customer_id,
+        {{ clean_id('source.session_id', raw=raw_types) }} as session_id,
+        {{ safe_timestamp('source.event_at', raw=raw_types) }} as event_at,
         {{ clean_code('source.event_type') }} as event_type,
-        {{ clean_id('source.product_id', raw='events') }} as product_id,
-        {{ id_match_key('source.event_id', raw='events') }} as event_key,
+        {{ clean_id('source.product_id', raw=raw_types) }} as product_id,
+        {{ id_match_key('source.event_id', raw=raw_types) }} as event_key,
         source.event_at as raw_event_at
     from source
 ),
@@ -40,10 +42,10 @@ checked as (
             when {{ is_implausibly_early('typed.event_at') }} then 'implausible_date'
             when typed.event_at > extraction.extracted_at then 'future_dated'
             when
-                {{ has_control_character('typed.event_id', raw='events') }}
-                or {{ has_control_character('typed.customer_id', raw='events') }}
-                or {{ has_control_character('typed.session_id', raw='events') }}
-                or {{ has_control_character('typed.product_id', raw='events') }}
+                {{ has_control_character('typed.event_id', raw=raw_types) }}
+                or {{ has_control_character('typed.customer_id', raw=raw_types) }}
+                or {{ has_control_character('typed.session_id', raw=raw_types) }}
+                or {{ has_control_character('typed.product_id', raw=raw_types) }}
                 or typed.event_type not in ('view', 'search', 'add_to_cart', 'remove_from_cart', 'favorite', 'checkout')
                 then 'invalid_value'
         end as row_level_reason
@@ -51,40 +53,16 @@ checked as (
     cross join extraction
 ),
 
--- The duplicate rule (first clean version by time, then columns) only matters for clean rows
--- whose id repeats: those few are ranked; every other row is first of its kind. A window over
--- every row sorted tens of millions of rows to find a handful of duplicates.
-repeated_ids as (
-    select event_key
-    from checked
-    where row_level_reason is null
-    group by event_key
-    having count(*) > 1
-),
-
+-- The first clean version by time, then columns, is kept; event_key groups as event_id does.
 ranked as (
-    select
-        checked.*,
-        1 as duplicate_rank
-    from checked
-    left join repeated_ids on checked.event_key = repeated_ids.event_key
-    where checked.row_level_reason is not null or repeated_ids.event_key is null
-    union all
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.event_key
-            order by
-                checked.event_at nulls last, checked.customer_id nulls last, checked.session_id nulls last, checked.event_type nulls last, checked.product_id nulls last
-        ) as duplicate_rank
-    from checked
-    inner join repeated_ids on checked.event_key = repeated_ids.event_key
-    where checked.row_level_reason is null
+    {{ rank_duplicates(
+        'checked', key=['event_key'],
+        survivor_order=['event_at', 'customer_id', 'session_id', 'event_type', 'product_id']
+    ) }}
 ),
 
 final as (
     select
-        {{ row_key(['ranked.event_id']) }} as row_key,
         ranked.event_id,
         ranked.customer_id,
         ranked.session_id,

@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('order_items') -%}
+
 with
 
 source as (
@@ -14,12 +16,12 @@ product_status as (
 
 typed as (
     select
-        {{ clean_id('source.order_id', raw='order_items') }} as order_id,
+        {{ clean_id('source.order_id', raw=raw_types) }} as order_id,
         {{ safe_count('source.line_number') }} as line_number,
-        {{ clean_id('source.product_id', raw='order_items') }} as product_id,
+        {{ clean_id('source.product_id', raw=raw_types) }} as product_id,
         {{ safe_count('source.quantity') }} as quantity,
         {{ safe_number('source.unit_price') }} as unit_price,
-        {{ id_match_key('source.order_id', raw='order_items') }} as order_key,
+        {{ id_match_key('source.order_id', raw=raw_types) }} as order_key,
         source.line_number as raw_line_number,
         source.quantity as raw_quantity,
         source.unit_price as raw_unit_price
@@ -47,8 +49,8 @@ checked as (
             when typed.unit_price < 0 then 'negative_amount'
             when typed.unit_price > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
             when
-                {{ has_control_character('typed.order_id', raw='order_items') }}
-                or {{ has_control_character('typed.product_id', raw='order_items') }}
+                {{ has_control_character('typed.order_id', raw=raw_types) }}
+                or {{ has_control_character('typed.product_id', raw=raw_types) }}
                 or {{ is_outside_integer_range('typed.line_number') }}
                 or {{ is_outside_integer_range('typed.quantity') }}
                 or typed.quantity <= 0
@@ -57,40 +59,11 @@ checked as (
     from typed
 ),
 
--- As in base_shop__events: only clean rows whose key repeats are ranked by the duplicate rule.
-repeated_keys as (
-    select
-        order_key,
-        line_number
-    from checked
-    where row_level_reason is null
-    group by order_key, line_number
-    having count(*) > 1
-),
-
 ranked as (
-    select
-        checked.*,
-        1 as duplicate_rank
-    from checked
-    left join repeated_keys
-        on
-            checked.order_key = repeated_keys.order_key
-            and checked.line_number = repeated_keys.line_number
-    where checked.row_level_reason is not null or repeated_keys.order_key is null
-    union all
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.order_key, checked.line_number
-            order by checked.product_id nulls last, checked.quantity nulls last, checked.unit_price nulls last
-        ) as duplicate_rank
-    from checked
-    inner join repeated_keys
-        on
-            checked.order_key = repeated_keys.order_key
-            and checked.line_number = repeated_keys.line_number
-    where checked.row_level_reason is null
+    {{ rank_duplicates(
+        'checked', key=['order_key', 'line_number'],
+        survivor_order=['product_id', 'quantity', 'unit_price']
+    ) }}
 ),
 
 final as (

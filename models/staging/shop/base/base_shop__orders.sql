@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('orders') -%}
+
 with
 
 source as (
@@ -14,14 +16,14 @@ customer_status as (
 
 typed as (
     select
-        {{ clean_id('source.order_id', raw='orders') }} as order_id,
-        {{ clean_id('source.customer_id', raw='orders') }} as customer_id,
-        {{ safe_timestamp('source.ordered_at', raw='orders') }} as ordered_at,
-        {{ safe_timestamp('source.paid_at', raw='orders') }} as paid_at,
-        {{ safe_timestamp('source.shipped_at', raw='orders') }} as shipped_at,
-        {{ safe_timestamp('source.delivered_at', raw='orders') }} as delivered_at,
-        {{ safe_timestamp('source.cancelled_at', raw='orders') }} as cancelled_at,
-        {{ safe_timestamp('source.returned_at', raw='orders') }} as returned_at,
+        {{ clean_id('source.order_id', raw=raw_types) }} as order_id,
+        {{ clean_id('source.customer_id', raw=raw_types) }} as customer_id,
+        {{ safe_timestamp('source.ordered_at', raw=raw_types) }} as ordered_at,
+        {{ safe_timestamp('source.paid_at', raw=raw_types) }} as paid_at,
+        {{ safe_timestamp('source.shipped_at', raw=raw_types) }} as shipped_at,
+        {{ safe_timestamp('source.delivered_at', raw=raw_types) }} as delivered_at,
+        {{ safe_timestamp('source.cancelled_at', raw=raw_types) }} as cancelled_at,
+        {{ safe_timestamp('source.returned_at', raw=raw_types) }} as returned_at,
         {{ safe_number('source.order_amount') }} as order_amount,
         {{ safe_number('source.discount_amount') }} as discount_amount,
         {{ safe_number('source.refund_amount') }} as refund_amount,
@@ -90,9 +92,9 @@ checked as (
                 or typed.refund_amount > {{ var('order_amount_max_plausible') }}
                 then 'implausible_amount'
             when
-                {{ has_control_character('typed.order_id', raw='orders') }}
-                or {{ has_control_character('typed.customer_id', raw='orders') }}
-                or {{ has_control_character('typed.payment_method', raw='orders') }}
+                {{ has_control_character('typed.order_id', raw=raw_types) }}
+                or {{ has_control_character('typed.customer_id', raw=raw_types) }}
+                or {{ has_control_character('typed.payment_method', raw=raw_types) }}
                 or typed.discount_amount > typed.order_amount
                 then 'invalid_value'
             when
@@ -107,31 +109,19 @@ checked as (
     cross join extraction
 ),
 
+-- Of two versions of an order, keep the one that reached the furthest state.
 ranked as (
-    select
-        checked.*,
-        -- Of two versions of an order, keep the one that reached the furthest state.
-        row_number() over (
-            partition by checked.order_id, checked.row_level_reason is null
-            order by
-                checked.returned_at desc nulls last,
-                checked.cancelled_at desc nulls last,
-                checked.delivered_at desc nulls last,
-                checked.shipped_at desc nulls last,
-                checked.paid_at desc nulls last,
-                checked.ordered_at asc nulls last,
-                checked.customer_id asc nulls last,
-                checked.order_amount asc nulls last,
-                checked.discount_amount asc nulls last,
-                checked.refund_amount asc nulls last,
-                checked.payment_method asc nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['order_id'],
+        survivor_order=[
+            'returned_at desc', 'cancelled_at desc', 'delivered_at desc', 'shipped_at desc', 'paid_at desc',
+            'ordered_at', 'customer_id', 'order_amount', 'discount_amount', 'refund_amount', 'payment_method',
+        ]
+    ) }}
 ),
 
 final as (
     select
-        {{ row_key(['ranked.order_id']) }} as row_key,
         ranked.order_id,
         ranked.customer_id,
         ranked.ordered_at,

@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('products') -%}
+
 with
 
 source as (
@@ -6,7 +8,7 @@ source as (
 
 typed as (
     select
-        {{ clean_id('source.product_id', raw='products') }} as product_id,
+        {{ clean_id('source.product_id', raw=raw_types) }} as product_id,
         {{ clean_code('source.category') }} as category,
         nullif(trim(cast(source.brand as {{ dbt.type_string() }})), '') as brand,
         {{ safe_number('source.list_price') }} as list_price,
@@ -23,25 +25,21 @@ checked as (
             when {{ is_non_finite('typed.list_price') }} then 'non_finite_value'
             when typed.list_price < 0 then 'negative_amount'
             when typed.list_price > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
-            when {{ has_control_character('typed.product_id', raw='products') }} or {{ has_control_character('typed.category', raw='products') }}
+            when {{ has_control_character('typed.product_id', raw=raw_types) }} or {{ has_control_character('typed.category', raw=raw_types) }}
                 then 'invalid_value'
         end as row_level_reason
     from typed
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.product_id, checked.row_level_reason is null
-            order by checked.category nulls last, checked.brand nulls last, checked.list_price nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['product_id'],
+        survivor_order=['category', 'brand', 'list_price']
+    ) }}
 ),
 
 final as (
     select
-        {{ row_key(['ranked.product_id']) }} as row_key,
         ranked.product_id,
         ranked.category,
         ranked.brand,

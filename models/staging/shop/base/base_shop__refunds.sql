@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('refunds') -%}
+
 with
 
 source as (
@@ -28,10 +30,10 @@ orders_already_refunded as (
 
 typed as (
     select
-        {{ clean_id('source.refund_id', raw='refunds') }} as refund_id,
-        {{ clean_id('source.customer_id', raw='refunds') }} as customer_id,
-        {{ clean_id('source.order_id', raw='refunds') }} as order_id,
-        {{ safe_timestamp('source.refunded_at', raw='refunds') }} as refunded_at,
+        {{ clean_id('source.refund_id', raw=raw_types) }} as refund_id,
+        {{ clean_id('source.customer_id', raw=raw_types) }} as customer_id,
+        {{ clean_id('source.order_id', raw=raw_types) }} as order_id,
+        {{ safe_timestamp('source.refunded_at', raw=raw_types) }} as refunded_at,
         {{ safe_number('source.refund_amount') }} as refund_amount,
         source.refunded_at as raw_refunded_at,
         source.refund_amount as raw_refund_amount
@@ -55,9 +57,9 @@ checked as (
             -- A refund document is positive by definition: a negative or zero one is invalid_value.
             when typed.refund_amount > {{ var('order_amount_max_plausible') }} then 'implausible_amount'
             when
-                {{ has_control_character('typed.refund_id', raw='refunds') }}
-                or {{ has_control_character('typed.customer_id', raw='refunds') }}
-                or {{ has_control_character('typed.order_id', raw='refunds') }}
+                {{ has_control_character('typed.refund_id', raw=raw_types) }}
+                or {{ has_control_character('typed.customer_id', raw=raw_types) }}
+                or {{ has_control_character('typed.order_id', raw=raw_types) }}
                 or typed.refund_amount <= 0
                 then 'invalid_value'
         end as row_level_reason
@@ -66,18 +68,14 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.refund_id, checked.row_level_reason is null
-            order by checked.refunded_at nulls last, checked.customer_id nulls last, checked.refund_amount nulls last, checked.order_id nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['refund_id'],
+        survivor_order=['refunded_at', 'customer_id', 'refund_amount', 'order_id']
+    ) }}
 ),
 
 final as (
     select
-        {{ row_key(['ranked.refund_id']) }} as row_key,
         ranked.refund_id,
         ranked.customer_id,
         ranked.order_id,

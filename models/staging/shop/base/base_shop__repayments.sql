@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('repayments') -%}
+
 with
 
 source as (
@@ -14,11 +16,11 @@ account_status as (
 
 typed as (
     select
-        {{ clean_id('source.credit_account_id', raw='repayments') }} as credit_account_id,
+        {{ clean_id('source.credit_account_id', raw=raw_types) }} as credit_account_id,
         {{ safe_count('source.installment_number') }} as installment_number,
         {{ safe_cast('source.due_date', 'date') }} as due_date,
         {{ safe_number('source.amount_due') }} as amount_due,
-        {{ safe_timestamp('source.paid_at', raw='repayments') }} as paid_at,
+        {{ safe_timestamp('source.paid_at', raw=raw_types) }} as paid_at,
         {{ safe_number('source.amount_paid') }} as amount_paid,
         source.installment_number as raw_installment_number,
         source.due_date as raw_due_date,
@@ -59,7 +61,7 @@ checked as (
                 or typed.amount_paid > {{ var('order_amount_max_plausible') }}
                 then 'implausible_amount'
             when
-                {{ has_control_character('typed.credit_account_id', raw='repayments') }}
+                {{ has_control_character('typed.credit_account_id', raw=raw_types) }}
                 or {{ is_outside_integer_range('typed.installment_number') }}
                 then 'invalid_value'
         end as row_level_reason
@@ -67,19 +69,12 @@ checked as (
     cross join extraction
 ),
 
+-- Of two versions of an instalment, keep the one that records a payment.
 ranked as (
-    select
-        checked.*,
-        -- Of two versions of an instalment, keep the one that records a payment.
-        row_number() over (
-            partition by checked.credit_account_id, checked.installment_number, checked.row_level_reason is null
-            order by
-                checked.paid_at desc nulls last,
-                checked.amount_paid desc nulls last,
-                checked.due_date asc nulls last,
-                checked.amount_due asc nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['credit_account_id', 'installment_number'],
+        survivor_order=['paid_at desc', 'amount_paid desc', 'due_date', 'amount_due']
+    ) }}
 ),
 
 final as (

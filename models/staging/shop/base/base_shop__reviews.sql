@@ -1,3 +1,5 @@
+{%- set raw_types = raw_column_types('reviews') -%}
+
 with
 
 source as (
@@ -18,12 +20,12 @@ order_status as (
 
 typed as (
     select
-        {{ clean_id('source.review_id', raw='reviews') }} as review_id,
-        {{ clean_id('source.customer_id', raw='reviews') }} as customer_id,
-        {{ clean_id('source.product_id', raw='reviews') }} as product_id,
-        {{ clean_id('source.order_id', raw='reviews') }} as order_id,
+        {{ clean_id('source.review_id', raw=raw_types) }} as review_id,
+        {{ clean_id('source.customer_id', raw=raw_types) }} as customer_id,
+        {{ clean_id('source.product_id', raw=raw_types) }} as product_id,
+        {{ clean_id('source.order_id', raw=raw_types) }} as order_id,
         {{ safe_count('source.rating') }} as rating,
-        {{ safe_timestamp('source.reviewed_at', raw='reviews') }} as reviewed_at,
+        {{ safe_timestamp('source.reviewed_at', raw=raw_types) }} as reviewed_at,
         source.rating as raw_rating,
         source.reviewed_at as raw_reviewed_at
     from source
@@ -45,10 +47,10 @@ checked as (
             when {{ is_implausibly_early('typed.reviewed_at') }} then 'implausible_date'
             when typed.reviewed_at > extraction.extracted_at then 'future_dated'
             when
-                {{ has_control_character('typed.review_id', raw='reviews') }}
-                or {{ has_control_character('typed.customer_id', raw='reviews') }}
-                or {{ has_control_character('typed.product_id', raw='reviews') }}
-                or {{ has_control_character('typed.order_id', raw='reviews') }}
+                {{ has_control_character('typed.review_id', raw=raw_types) }}
+                or {{ has_control_character('typed.customer_id', raw=raw_types) }}
+                or {{ has_control_character('typed.product_id', raw=raw_types) }}
+                or {{ has_control_character('typed.order_id', raw=raw_types) }}
                 or typed.rating < 1
                 or typed.rating > 5
                 then 'invalid_value'
@@ -58,19 +60,14 @@ checked as (
 ),
 
 ranked as (
-    select
-        checked.*,
-        row_number() over (
-            partition by checked.review_id, checked.row_level_reason is null
-            order by
-                checked.reviewed_at nulls last, checked.customer_id nulls last, checked.product_id nulls last, checked.rating nulls last, checked.order_id nulls last
-        ) as duplicate_rank
-    from checked
+    {{ rank_duplicates(
+        'checked', key=['review_id'],
+        survivor_order=['reviewed_at', 'customer_id', 'product_id', 'rating', 'order_id']
+    ) }}
 ),
 
 final as (
     select
-        {{ row_key(['ranked.review_id']) }} as row_key,
         ranked.review_id,
         ranked.customer_id,
         ranked.product_id,
